@@ -24,8 +24,12 @@ export function invalidArgument(
   Ctor: ErrorCtor = RangeError,
   gotIsText = false,
 ): Error {
-  const actual = gotIsText ? String(got) : describeValue(got);
-  const err = new Ctor(`invalid argument: ${name} must be ${expected}, got ${actual}`);
+  return argumentError(name, `be ${expected}`, gotIsText ? String(got) : describeValue(got), Ctor);
+}
+
+/** "invalid argument: NAME must MUST_CLAUSE, got ACTUAL" (e.g. must have shape [...]). */
+export function argumentError(name: string, mustClause: string, actual: string, Ctor: ErrorCtor = RangeError): Error {
+  const err = new Ctor(`invalid argument: ${name} must ${mustClause}, got ${actual}`);
   (err as Error & { code: string }).code = 'ERR_POLYAPPROX_INVALID_ARGUMENT';
   return err;
 }

@@ -1,0 +1,13 @@
+/**
+ * polyapprox: closed-form least-squares polynomial approximants of MLP and GLU layers under
+ * Gaussian and Gaussian-mixture inputs.
+ */
+export { backends, backendInfo } from './backend';
+export type { BackendName } from './backend';
+export { ev, primeEv, derivEv, polyEv } from './integrals';
+export type { IntegralOptions } from './integrals';
+export { ols, olsAsync, gluOls, gluOlsAsync, LinearApproximant } from './fit';
+export type { MlpSpec, GluSpec, InputSpec, FitOptionsSpec, ResultTensor, SolveInfo } from './fit';
+export { ACT_KINDS } from './activation';
+export type { ActivationSpec, ActKind } from './activation';
+export type { Tensor, TensorLike } from './tensor';

@@ -1,0 +1,288 @@
+/**
+ * Linear approximants of MLPs and GLUs (DESIGN §3.2–3.3): the JS fallback's version of
+ * native/core/fit.cpp, step by step under the same names.
+ */
+import type { Activation } from '../activation';
+import { derivEvs } from './integrals';
+import { CovFactor, factorCovariance, gemm, NotPsdError, projectOntoFactor, solveSymmetric } from './linalg';
+
+export interface MlpData {
+  in: number;
+  hidden: number;
+  out: number;
+  W1: Float64Array;
+  b1: Float64Array | null;
+  W2: Float64Array;
+  b2: Float64Array | null;
+  act: Activation;
+}
+
+export interface GluData {
+  in: number;
+  hidden: number;
+  out: number;
+  W: Float64Array;
+  V: Float64Array;
+  b1: Float64Array | null;
+  b2: Float64Array | null;
+  W2: Float64Array | null;
+  act: Activation;
+}
+
+/** Σ_k π_k N(means[k], covs[k]); null means = zeros, null covs = identities. */
+export interface InputData {
+  in: number;
+  K: number;
+  weights: Float64Array | null;
+  means: Float64Array | null;
+  covs: Float64Array | null;
+}
+
+export interface FitOptions {
+  rcond: number;
+  ridge: number;
+  psdTol: number;
+}
+
+export interface SolveInfo {
+  method: 'stein' | 'pinv' | 'ridge';
+  rank: number;
+  cutoff: number;
+  rcond: number;
+  ridge: number;
+}
+
+export interface LinearFitData {
+  in: number;
+  out: number;
+  alpha: Float64Array;
+  beta: Float64Array;
+  solve: SolveInfo;
+}
+
+export interface ComponentMoments {
+  mean: Float64Array;
+  identityCov: boolean;
+  factor: CovFactor | null;
+  rank: number;
+}
+
+function dot(n: number, a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number): number {
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += a[ao + i] * b[bo + i];
+  return acc;
+}
+
+export function componentMoments(dist: InputData, k: number, psdTol: number): ComponentMoments {
+  const n = dist.in;
+  const mean = dist.means ? dist.means.slice(k * n, (k + 1) * n) : new Float64Array(n);
+  if (!dist.covs) return { mean, identityCov: true, factor: null, rank: n };
+  try {
+    const factor = factorCovariance(n, dist.covs.subarray(k * n * n, (k + 1) * n * n), psdTol);
+    return { mean, identityCov: false, factor, rank: factor.rank };
+  } catch (e) {
+    if (e instanceof NotPsdError) throw new NotPsdError(`covariance of component ${k} is ${e.message}`);
+    throw e;
+  }
+}
+
+export interface Preactivations {
+  m: Float64Array;
+  s: Float64Array;
+  proj: Float64Array | null;
+}
+
+/** m = W μ + b and s_i = ‖Fᵀ w_i‖ (a sum of squares: never negative). */
+export function preactivationStats(
+  rows: number,
+  n: number,
+  W: Float64Array,
+  b: Float64Array | null,
+  c: ComponentMoments,
+): Preactivations {
+  const m = new Float64Array(rows);
+  const s = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) m[i] = dot(n, W, i * n, c.mean, 0) + (b ? b[i] : 0);
+  if (c.identityCov || !c.factor) {
+    for (let i = 0; i < rows; i++) s[i] = Math.sqrt(dot(n, W, i * n, W, i * n));
+    return { m, s, proj: null };
+  }
+  const proj = projectOntoFactor(rows, W, c.factor);
+  const r = c.factor.rank;
+  for (let i = 0; i < rows; i++) s[i] = Math.sqrt(dot(r, proj, i * r, proj, i * r));
+  return { m, s, proj };
+}
+
+export interface LinearTerms {
+  meanOutput: Float64Array;
+  meanGrad: Float64Array;
+}
+
+export function mlpLinearTerms(net: MlpData, c: ComponentMoments): LinearTerms {
+  const { in: n, hidden: h, out } = net;
+  const pre = preactivationStats(h, n, net.W1, net.b1, c);
+  const e0 = new Float64Array(h);
+  const e1 = new Float64Array(h);
+  for (let i = 0; i < h; i++) {
+    const e = derivEvs(net.act, 1, pre.m[i], pre.s[i]);
+    e0[i] = e[0];
+    e1[i] = e[1];
+  }
+  const meanOutput = new Float64Array(out);
+  for (let o = 0; o < out; o++) meanOutput[o] = dot(h, net.W2, o * h, e0, 0) + (net.b2 ? net.b2[o] : 0);
+  const T = new Float64Array(h * out);
+  for (let i = 0; i < h; i++) for (let o = 0; o < out; o++) T[i * out + o] = e1[i] * net.W2[o * h + i];
+  const meanGrad = new Float64Array(n * out);
+  gemm(true, false, n, out, h, 1, net.W1, T, 0, meanGrad);
+  return { meanOutput, meanGrad };
+}
+
+export function gluLinearTerms(net: GluData, c: ComponentMoments): LinearTerms {
+  const { in: n, hidden: h, out } = net;
+  const gate = preactivationStats(h, n, net.W, net.b1, c);
+  const value = preactivationStats(h, n, net.V, net.b2, c);
+  const eg = new Float64Array(h);
+  const a = new Float64Array(h);
+  const bcoef = new Float64Array(h);
+  const r = c.identityCov || !c.factor ? 0 : c.factor.rank;
+  for (let i = 0; i < h; i++) {
+    const ci =
+      c.identityCov || !gate.proj || !value.proj
+        ? dot(n, net.W, i * n, net.V, i * n)
+        : dot(r, gate.proj, i * r, value.proj, i * r);
+    const e = derivEvs(net.act, 2, gate.m[i], gate.s[i]);
+    const mz = value.m[i];
+    eg[i] = mz * e[0] + ci * e[1];
+    a[i] = mz * e[1] + ci * e[2];
+    bcoef[i] = e[0];
+  }
+  const meanGrad = new Float64Array(n * out);
+  if (!net.W2) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < n; j++) meanGrad[j * out + i] = a[i] * net.W[i * n + j] + bcoef[i] * net.V[i * n + j];
+    }
+    return { meanOutput: eg, meanGrad };
+  }
+  const W2 = net.W2;
+  const meanOutput = new Float64Array(out);
+  for (let o = 0; o < out; o++) meanOutput[o] = dot(h, W2, o * h, eg, 0);
+  const T = new Float64Array(h * out);
+  for (let i = 0; i < h; i++) for (let o = 0; o < out; o++) T[i * out + o] = a[i] * W2[o * h + i];
+  gemm(true, false, n, out, h, 1, net.W, T, 0, meanGrad);
+  for (let i = 0; i < h; i++) for (let o = 0; o < out; o++) T[i * out + o] = bcoef[i] * W2[o * h + i];
+  gemm(true, false, n, out, h, 1, net.V, T, 1, meanGrad);
+  return { meanOutput, meanGrad };
+}
+
+export function linearFitFromTerms(
+  dist: InputData,
+  comps: ComponentMoments[],
+  terms: LinearTerms[],
+  opt: FitOptions,
+): LinearFitData {
+  const n = dist.in;
+  const K = dist.K;
+  const out = terms[0].meanOutput.length;
+  const alpha = new Float64Array(out);
+  if (K === 1 && opt.ridge === 0) {
+    // Under one Gaussian Cov(x, f) = Σ E∇f (Stein): beta = E∇f, even for singular Σ.
+    const beta = terms[0].meanGrad.slice();
+    const mu = comps[0].mean;
+    for (let o = 0; o < out; o++) {
+      let acc = terms[0].meanOutput[o];
+      for (let j = 0; j < n; j++) acc -= beta[j * out + o] * mu[j];
+      alpha[o] = acc;
+    }
+    return {
+      in: n,
+      out,
+      alpha,
+      beta,
+      solve: { method: 'stein', rank: comps[0].rank, cutoff: 0, rcond: opt.rcond, ridge: opt.ridge },
+    };
+  }
+  const w = new Float64Array(K).fill(1 / K);
+  if (dist.weights) {
+    let total = 0;
+    for (let k = 0; k < K; k++) total += dist.weights[k];
+    for (let k = 0; k < K; k++) w[k] = dist.weights[k] / total;
+  }
+  // Law of total covariance (see fit.cpp).
+  const mu = new Float64Array(n);
+  const ef = new Float64Array(out);
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < n; j++) mu[j] += w[k] * comps[k].mean[j];
+    for (let o = 0; o < out; o++) ef[o] += w[k] * terms[k].meanOutput[o];
+  }
+  const C = new Float64Array(n * n);
+  const R = new Float64Array(n * out);
+  const d = new Float64Array(n);
+  const de = new Float64Array(out);
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < n; j++) d[j] = comps[k].mean[j] - mu[j];
+    for (let o = 0; o < out; o++) de[o] = terms[k].meanOutput[o] - ef[o];
+    if (comps[k].identityCov || !dist.covs) {
+      for (let j = 0; j < n; j++) C[j * n + j] += w[k];
+      for (let q = 0; q < R.length; q++) R[q] += w[k] * terms[k].meanGrad[q];
+    } else {
+      const S = dist.covs.subarray(k * n * n, (k + 1) * n * n);
+      for (let q = 0; q < C.length; q++) C[q] += w[k] * S[q];
+      gemm(false, false, n, out, n, w[k], S, terms[k].meanGrad, 1, R);
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) C[i * n + j] += w[k] * d[i] * d[j];
+      for (let o = 0; o < out; o++) R[i * out + o] += w[k] * d[i] * de[o];
+    }
+  }
+  const { X: beta, report } = solveSymmetric(n, out, C, R, opt.ridge, opt.rcond);
+  for (let o = 0; o < out; o++) {
+    let acc = ef[o];
+    for (let j = 0; j < n; j++) acc -= beta[j * out + o] * mu[j];
+    alpha[o] = acc;
+  }
+  return {
+    in: n,
+    out,
+    alpha,
+    beta,
+    solve: {
+      method: opt.ridge > 0 ? 'ridge' : 'pinv',
+      rank: report.rank,
+      cutoff: report.cutoff,
+      rcond: opt.rcond,
+      ridge: opt.ridge,
+    },
+  };
+}
+
+function linearFit<Net>(
+  net: Net,
+  dist: InputData,
+  opt: FitOptions,
+  termsOf: (net: Net, c: ComponentMoments) => LinearTerms,
+): LinearFitData {
+  const comps: ComponentMoments[] = [];
+  const terms: LinearTerms[] = [];
+  for (let k = 0; k < dist.K; k++) {
+    const c = componentMoments(dist, k, opt.psdTol);
+    terms.push(termsOf(net, c));
+    comps.push({ ...c, factor: null });
+  }
+  return linearFitFromTerms(dist, comps, terms, opt);
+}
+
+export function mlpLinearFit(net: MlpData, dist: InputData, opt: FitOptions): LinearFitData {
+  return linearFit(net, dist, opt, mlpLinearTerms);
+}
+
+export function gluLinearFit(net: GluData, dist: InputData, opt: FitOptions): LinearFitData {
+  return linearFit(net, dist, opt, gluLinearTerms);
+}
+
+/** Y [rows, out] = X [rows, in]·beta + alpha. */
+export function linearPredict(fit: LinearFitData, rows: number, X: ArrayLike<number>): Float64Array {
+  const Y = new Float64Array(rows * fit.out);
+  for (let r = 0; r < rows; r++) Y.set(fit.alpha, r * fit.out);
+  gemm(false, false, rows, fit.out, fit.in, 1, X, fit.beta, 1, Y);
+  return Y;
+}

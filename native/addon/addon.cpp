@@ -1,0 +1,292 @@
+// Node-API glue: unpack arguments (re-checking every buffer length against the sizes given),
+// call native/core, wrap the result. No mathematics here. Arguments arrive already validated
+// by lib/validate.ts; the checks below only make sure no call can read out of bounds or crash.
+#include <napi.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fit.hpp"
+#include "integrals.hpp"
+
+namespace {
+using namespace polyapprox;
+
+Napi::Error coded(Napi::Env env, const std::string& msg, const char* code, bool range = false) {
+  Napi::Error err = range ? Napi::RangeError::New(env, msg) : Napi::Error::New(env, msg);
+  err.Set("code", Napi::String::New(env, code));
+  return err;
+}
+
+// Which family a core exception belongs to, so the JS side can translate it.
+enum class Failure { None, Domain, Argument, Other };
+
+Failure classify(const std::exception& e) {
+  if (dynamic_cast<const std::domain_error*>(&e)) return Failure::Domain;
+  if (dynamic_cast<const std::invalid_argument*>(&e)) return Failure::Argument;
+  return Failure::Other;
+}
+
+Napi::Error failure_to_js(Napi::Env env, Failure f, const std::string& msg) {
+  switch (f) {
+    case Failure::Domain: return coded(env, msg, "ERR_POLYAPPROX_DOMAIN", true);
+    case Failure::Argument: return coded(env, msg, "ERR_POLYAPPROX_INVALID_ARGUMENT", true);
+    default: return coded(env, msg, "ERR_POLYAPPROX_NATIVE");
+  }
+}
+
+// Arguments of a fit, either borrowed from JS buffers (sync) or copied (async, so that the
+// worker thread never touches JS-owned memory).
+struct Arrays {
+  std::vector<std::vector<double>> owned;
+  bool copy = false;
+  const double* take(const Napi::Value& v, const char* name, size_t expected, bool optional) {
+    if (v.IsUndefined() || v.IsNull()) {
+      if (optional) return nullptr;
+      throw std::invalid_argument(std::string(name) + " is required");
+    }
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw std::invalid_argument(std::string(name) + " must be a Float64Array");
+    auto arr = v.As<Napi::Float64Array>();
+    if (arr.ElementLength() != expected)
+      throw std::invalid_argument(std::string(name) + " must have " + std::to_string(expected) +
+                                  " elements, got " + std::to_string(arr.ElementLength()));
+    if (!copy) return arr.Data();
+    owned.emplace_back(arr.Data(), arr.Data() + expected);
+    return owned.back().data();
+  }
+};
+
+int get_int(const Napi::Object& o, const char* key, int lo, int hi) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw std::invalid_argument(std::string(key) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= lo && d <= hi) || d != static_cast<int>(d))
+    throw std::invalid_argument(std::string(key) + " out of range");
+  return static_cast<int>(d);
+}
+
+double get_double(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw std::invalid_argument(std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+constexpr int kMaxDim = 1 << 28;
+
+Activation read_activation(const Napi::Object& o) {
+  Activation a;
+  a.kind = static_cast<ActKind>(get_int(o, "act", 0, kActKindCount - 1));
+  a.threshold = get_double(o, "threshold");
+  a.slope = get_double(o, "slope");
+  return a;
+}
+
+size_t product(std::initializer_list<int> dims) {
+  size_t p = 1;
+  for (int d : dims) p *= static_cast<size_t>(d);
+  return p;
+}
+
+struct FitArgs {
+  bool glu = false;
+  Mlp mlp;
+  Glu g;
+  InputDist dist;
+  FitOptions opt;
+  Arrays arrays;
+};
+
+void read_fit_args(const Napi::CallbackInfo& info, bool glu, bool copy, FitArgs& a) {
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject())
+    throw std::invalid_argument("expected (net, input, options) objects");
+  a.glu = glu;
+  a.arrays.copy = copy;
+  Napi::Object net = info[0].As<Napi::Object>();
+  Napi::Object dist = info[1].As<Napi::Object>();
+  Napi::Object opt = info[2].As<Napi::Object>();
+  const int in = get_int(net, "in", 1, kMaxDim), hidden = get_int(net, "hidden", 1, kMaxDim),
+            out = get_int(net, "out", 1, kMaxDim);
+  if (glu) {
+    Glu& g = a.g;
+    g.in = in, g.hidden = hidden, g.out = out;
+    g.W = a.arrays.take(net.Get("W"), "W", product({hidden, in}), false);
+    g.V = a.arrays.take(net.Get("V"), "V", product({hidden, in}), false);
+    g.b1 = a.arrays.take(net.Get("b1"), "b1", hidden, true);
+    g.b2 = a.arrays.take(net.Get("b2"), "b2", hidden, true);
+    g.W2 = a.arrays.take(net.Get("W2"), "W2", product({out, hidden}), true);
+    if (!g.W2 && out != hidden) throw std::invalid_argument("GLU without W2 needs out == hidden");
+    g.act = read_activation(net);
+  } else {
+    Mlp& m = a.mlp;
+    m.in = in, m.hidden = hidden, m.out = out;
+    m.W1 = a.arrays.take(net.Get("W1"), "W1", product({hidden, in}), false);
+    m.b1 = a.arrays.take(net.Get("b1"), "b1", hidden, true);
+    m.W2 = a.arrays.take(net.Get("W2"), "W2", product({out, hidden}), false);
+    m.b2 = a.arrays.take(net.Get("b2"), "b2", out, true);
+    m.act = read_activation(net);
+  }
+  InputDist& d = a.dist;
+  d.in = get_int(dist, "in", 1, kMaxDim);
+  if (d.in != in) throw std::invalid_argument("input size does not match the network");
+  d.K = get_int(dist, "K", 1, kMaxDim);
+  d.weights = a.arrays.take(dist.Get("weights"), "weights", d.K, true);
+  d.means = a.arrays.take(dist.Get("means"), "means", product({d.K, in}), true);
+  d.covs = a.arrays.take(dist.Get("covs"), "covs", product({d.K, in, in}), true);
+  a.opt.rcond = get_double(opt, "rcond");
+  a.opt.ridge = get_double(opt, "ridge");
+  a.opt.psd_tol = get_double(opt, "psdTol");
+}
+
+LinearFit run_fit(const FitArgs& a) {
+  return a.glu ? glu_linear_fit(a.g, a.dist, a.opt) : mlp_linear_fit(a.mlp, a.dist, a.opt);
+}
+
+Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array arr = Napi::Float64Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), arr.Data());
+  return arr;
+}
+
+Napi::Object fit_to_js(Napi::Env env, const LinearFit& f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("alpha", to_f64(env, f.alpha));
+  o.Set("beta", to_f64(env, f.beta));
+  Napi::Object s = Napi::Object::New(env);
+  s.Set("method", f.solve.method);
+  s.Set("rank", f.solve.rank);
+  s.Set("cutoff", f.solve.cutoff);
+  s.Set("rcond", f.solve.rcond);
+  s.Set("ridge", f.solve.ridge);
+  o.Set("solve", s);
+  return o;
+}
+
+// Runs `body`, turning every C++ exception into a coded JS exception.
+template <class F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
+  Napi::Env env = info.Env();
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw failure_to_js(env, classify(e), e.what());
+  } catch (...) {
+    throw coded(env, "unknown native error", "ERR_POLYAPPROX_NATIVE");
+  }
+}
+
+Napi::Value LinearFitSync(const Napi::CallbackInfo& info, bool glu) {
+  return guarded(info, [&]() -> Napi::Value {
+    FitArgs a;
+    read_fit_args(info, glu, false, a);
+    return fit_to_js(info.Env(), run_fit(a));
+  });
+}
+
+class LinearFitWorker : public Napi::AsyncWorker {
+ public:
+  LinearFitWorker(Napi::Env env, std::unique_ptr<FitArgs> args)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(std::move(args)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = run_fit(*args_);
+    } catch (const std::exception& e) {
+      failure_ = classify(e);
+      SetError(e.what());
+    } catch (...) {
+      failure_ = Failure::Other;
+      SetError("unknown native error");
+    }
+  }
+  void OnOK() override { deferred_.Resolve(fit_to_js(Env(), result_)); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(failure_to_js(Env(), failure_, e.Message()).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<FitArgs> args_;
+  LinearFit result_;
+  Failure failure_ = Failure::Other;
+};
+
+Napi::Value LinearFitAsync(const Napi::CallbackInfo& info, bool glu) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto args = std::make_unique<FitArgs>();
+    read_fit_args(info, glu, true, *args);
+    auto* worker = new LinearFitWorker(info.Env(), std::move(args));
+    Napi::Promise p = worker->Promise();
+    worker->Queue();
+    return p;
+  });
+}
+
+// integrals(act, threshold, slope, which /*0: deriv_ev, 1: poly_ev*/, order, m, s)
+Napi::Value Integrals(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 7) throw std::invalid_argument("integrals expects 7 arguments");
+    Napi::Object spec = Napi::Object::New(env);
+    spec.Set("act", info[0]);
+    spec.Set("threshold", info[1]);
+    spec.Set("slope", info[2]);
+    Activation act = read_activation(spec);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("which", info[3]);
+    o.Set("order", info[4]);
+    const int which = get_int(o, "which", 0, 1);
+    const int order = get_int(o, "order", 0, which == 0 ? kMaxDerivOrder : kMaxPolyOrder);
+    Arrays arrays;
+    if (!info[5].IsTypedArray()) throw std::invalid_argument("m must be a Float64Array");
+    const size_t n = info[5].As<Napi::TypedArray>().ElementLength();
+    const double* m = arrays.take(info[5], "m", n, false);
+    const double* s = arrays.take(info[6], "s", n, false);
+    Napi::Float64Array out = Napi::Float64Array::New(env, n);
+    double* y = out.Data();
+    for (size_t i = 0; i < n; ++i) y[i] = which == 0 ? deriv_ev(act, order, m[i], s[i]) : poly_ev(act, order, m[i], s[i]);
+    return out;
+  });
+}
+
+// linearPredict(alpha, beta, in, out, X, rows)
+Napi::Value LinearPredict(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 6) throw std::invalid_argument("linearPredict expects 6 arguments");
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("in", info[2]);
+    o.Set("out", info[3]);
+    o.Set("rows", info[5]);
+    LinearFit f;
+    f.in = get_int(o, "in", 1, kMaxDim);
+    f.out = get_int(o, "out", 1, kMaxDim);
+    const int rows = get_int(o, "rows", 0, kMaxDim);
+    Arrays arrays;
+    const double* alpha = arrays.take(info[0], "alpha", f.out, false);
+    const double* beta = arrays.take(info[1], "beta", product({f.in, f.out}), false);
+    const double* X = arrays.take(info[4], "X", product({rows, f.in}), false);
+    f.alpha.assign(alpha, alpha + f.out);
+    f.beta.assign(beta, beta + product({f.in, f.out}));
+    return to_f64(env, linear_predict(f, rows, X));
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("integrals", Napi::Function::New(env, Integrals));
+  exports.Set("mlpLinearFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitSync(i, false); }));
+  exports.Set("gluLinearFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitSync(i, true); }));
+  exports.Set("mlpLinearFitAsync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitAsync(i, false); }));
+  exports.Set("gluLinearFitAsync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitAsync(i, true); }));
+  exports.Set("linearPredict", Napi::Function::New(env, LinearPredict));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(polyapprox, Init)

@@ -1,0 +1,189 @@
+// Thin CBLAS/LAPACK wrappers (see linalg.hpp). LAPACK is column-major: a symmetric matrix is the
+// same in either order, and a column-major upper factor U read row-major is the lower L = Uᵀ.
+#include "linalg.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+extern "C" {
+// Fortran LAPACK, declared here so that only -lopenblas (which bundles LAPACK) is needed. The
+// trailing size_t arguments are gfortran's hidden lengths of the character arguments.
+void dpstrf_(const char* uplo, const int* n, double* a, const int* lda, int* piv, int* rank,
+             const double* tol, double* work, int* info, size_t uplo_len);
+void dsyevr_(const char* jobz, const char* range, const char* uplo, const int* n, double* a,
+             const int* lda, const double* vl, const double* vu, const int* il, const int* iu,
+             const double* abstol, int* m, double* w, double* z, const int* ldz, int* isuppz,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info,
+             size_t jobz_len, size_t range_len, size_t uplo_len);
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info,
+             size_t uplo_len);
+void dpotrs_(const char* uplo, const int* n, const int* nrhs, const double* a, const int* lda,
+             double* b, const int* ldb, int* info, size_t uplo_len);
+}
+
+namespace polyapprox {
+
+void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const double* A,
+          const double* B, double beta, double* C) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (long i = 0; i < static_cast<long>(m) * n; ++i) C[i] *= beta;
+    return;
+  }
+  cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+              m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
+}
+
+CovFactor factor_covariance(int n, const double* S, double psd_tol) {
+  CovFactor f;
+  f.n = n;
+  if (n == 0) return f;
+  std::vector<double> a(S, S + static_cast<size_t>(n) * n);
+  double max_diag = 0;
+  for (int i = 0; i < n; ++i) max_diag = std::max(max_diag, a[static_cast<size_t>(i) * n + i]);
+  std::vector<int> piv(n);
+  std::vector<double> work(2 * static_cast<size_t>(n));
+  int rank = 0, info = 0;
+  // Pivots below n·eps·max(diag) are rounding noise of a singular matrix: stop there.
+  const double tol = n * 2.220446049250313e-16 * max_diag;
+  // Column-major 'U' = row-major lower: on exit a[k*n + j] (j <= k) holds L[k, j].
+  dpstrf_("U", &n, a.data(), &n, piv.data(), &rank, &tol, work.data(), &info, 1);
+  if (info < 0) throw std::runtime_error("dpstrf: invalid argument " + std::to_string(-info));
+  if (max_diag <= 0) rank = 0;
+  // The trailing block of `a` (rows/cols rank..n-1) was overwritten by dpstrf's partial
+  // updates only for the factored part, so recompute the Schur complement of the permuted S
+  // from the original entries: S22 - L21 L21ᵀ.
+  f.perm.resize(n);
+  for (int k = 0; k < n; ++k) f.perm[k] = piv[k] - 1;
+  f.rank = rank;
+  f.L.assign(static_cast<size_t>(n) * rank, 0.0);
+  for (int k = 0; k < n; ++k)
+    for (int j = 0; j <= std::min(k, rank - 1); ++j)
+      f.L[static_cast<size_t>(k) * rank + j] = a[static_cast<size_t>(k) * n + j];
+  const double limit = psd_tol * std::max(max_diag, 0.0);
+  double worst = 0;
+  int wi = -1, wj = -1;
+  for (int p = rank; p < n; ++p) {
+    for (int q = rank; q <= p; ++q) {
+      double v = S[static_cast<size_t>(f.perm[p]) * n + f.perm[q]];
+      const double* lp = &f.L[static_cast<size_t>(p) * rank];
+      const double* lq = &f.L[static_cast<size_t>(q) * rank];
+      for (int j = 0; j < rank; ++j) v -= lp[j] * lq[j];
+      if (std::fabs(v) > worst) {
+        worst = std::fabs(v);
+        wi = f.perm[p];
+        wj = f.perm[q];
+      }
+    }
+  }
+  if (worst > limit || max_diag < 0) {
+    throw std::domain_error(
+        "not positive semidefinite: after a pivoted Cholesky factorization of rank " +
+        std::to_string(rank) + " the remaining Schur complement has entry (" +
+        std::to_string(wi) + ", " + std::to_string(wj) + ") = " + std::to_string(worst) +
+        " in magnitude, above the tolerance " + std::to_string(limit));
+  }
+  return f;
+}
+
+std::vector<double> project_onto_factor(int rows, const double* W, const CovFactor& f) {
+  const int n = f.n, r = f.rank;
+  std::vector<double> B(static_cast<size_t>(rows) * r, 0.0);
+  if (rows == 0 || r == 0) return B;
+  // Wp = W with columns permuted into pivot order; then B = Wp[:, :r] L11 + Wp[:, r:] L21,
+  // the first product triangular (dtrmm on a copy), the second a plain dgemm.
+  std::vector<double> Wp(static_cast<size_t>(rows) * n);
+  for (int i = 0; i < rows; ++i) {
+    const double* w = W + static_cast<size_t>(i) * n;
+    double* wp = &Wp[static_cast<size_t>(i) * n];
+    for (int k = 0; k < n; ++k) wp[k] = w[f.perm[k]];
+  }
+  for (int i = 0; i < rows; ++i)
+    std::copy(&Wp[static_cast<size_t>(i) * n], &Wp[static_cast<size_t>(i) * n] + r,
+              &B[static_cast<size_t>(i) * r]);
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, rows, r, 1.0,
+              f.L.data(), r, B.data(), r);
+  if (n > r) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, r, n - r, 1.0, Wp.data() + r, n,
+                f.L.data() + static_cast<size_t>(r) * r, r, 1.0, B.data(), r);
+  }
+  return B;
+}
+
+void symmetric_eigen(int n, const double* S, std::vector<double>& vals, std::vector<double>& vecs) {
+  vals.assign(n, 0.0);
+  vecs.assign(static_cast<size_t>(n) * n, 0.0);
+  if (n == 0) return;
+  std::vector<double> a(S, S + static_cast<size_t>(n) * n);
+  std::vector<int> isuppz(2 * static_cast<size_t>(n));
+  int m = 0, info = 0, il = 0, iu = 0, lwork = -1, liwork = -1, iwq = 0;
+  double vl = 0, vu = 0, abstol = 0, wq = 0;
+  dsyevr_("V", "A", "L", &n, a.data(), &n, &vl, &vu, &il, &iu, &abstol, &m, vals.data(),
+          vecs.data(), &n, isuppz.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1, 1);
+  lwork = static_cast<int>(wq);
+  liwork = iwq;
+  std::vector<double> work(lwork);
+  std::vector<int> iwork(liwork);
+  // Column-major Z (column j = eigenvector j) read row-major is exactly vecs[j, :].
+  dsyevr_("V", "A", "L", &n, a.data(), &n, &vl, &vu, &il, &iu, &abstol, &m, vals.data(),
+          vecs.data(), &n, isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1,
+          1);
+  if (info != 0) throw std::runtime_error("dsyevr failed: info = " + std::to_string(info));
+}
+
+std::vector<double> solve_symmetric(int n, int r, const double* S, const double* R, double ridge,
+                                    double rcond, SolveReport& report) {
+  std::vector<double> X(static_cast<size_t>(n) * r, 0.0);
+  if (n == 0) return X;
+  if (ridge > 0) {
+    std::vector<double> a(S, S + static_cast<size_t>(n) * n);
+    for (int i = 0; i < n; ++i) a[static_cast<size_t>(i) * n + i] += ridge;
+    int info = 0;
+    dpotrf_("L", &n, a.data(), &n, &info, 1);
+    if (info != 0)
+      throw std::domain_error("Cholesky of the ridge-regularized covariance failed (info " +
+                              std::to_string(info) + ")");
+    // R is [n, r] row-major = [r, n] column-major: solve on its transpose, column by column.
+    std::vector<double> bt(static_cast<size_t>(n) * r);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < r; ++j) bt[static_cast<size_t>(j) * n + i] = R[static_cast<size_t>(i) * r + j];
+    dpotrs_("L", &n, &r, a.data(), &n, bt.data(), &n, &info, 1);
+    if (info != 0) throw std::runtime_error("dpotrs failed: info = " + std::to_string(info));
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < r; ++j) X[static_cast<size_t>(i) * r + j] = bt[static_cast<size_t>(j) * n + i];
+    report.rank = n;
+    report.cutoff = 0;
+    report.min_kept = 0;
+    return X;
+  }
+  std::vector<double> vals, vecs;
+  symmetric_eigen(n, S, vals, vecs);
+  const double top = std::max(vals[n - 1], 0.0);
+  const double cutoff = rcond * top;
+  // Y = Vᵀ R restricted to the kept eigenvectors, scaled by 1/λ; then X = V_kept Y.
+  std::vector<double> Y(static_cast<size_t>(n) * r);
+  gemm(false, false, n, r, n, 1.0, vecs.data(), R, 0.0, Y.data());
+  int rank = 0;
+  double min_kept = 0;
+  for (int j = 0; j < n; ++j) {
+    double* y = &Y[static_cast<size_t>(j) * r];
+    if (vals[j] > cutoff && vals[j] > 0) {
+      for (int c = 0; c < r; ++c) y[c] /= vals[j];
+      if (rank == 0 || vals[j] < min_kept) min_kept = vals[j];
+      ++rank;
+    } else {
+      for (int c = 0; c < r; ++c) y[c] = 0;
+    }
+  }
+  gemm(true, false, n, r, n, 1.0, vecs.data(), Y.data(), 0.0, X.data());
+  report.rank = rank;
+  report.cutoff = cutoff;
+  report.min_kept = min_kept;
+  return X;
+}
+
+}  // namespace polyapprox
