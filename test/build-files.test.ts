@@ -1,0 +1,148 @@
+/**
+ * binding.gyp (node-gyp) and CMakeLists.txt (cmake-js + ctest) must build the same addon: same
+ * target name, sources and defines, and every native source on disk listed in both. Also checks
+ * scripts/find-openblas.js on fake install prefixes.
+ */
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.join(__dirname, '..');
+
+/** Turns gyp's Python-literal syntax (single quotes, # comments, trailing commas) into JSON. */
+function parseGyp(text: string): unknown {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === "'" || c === '"') {
+      let s = '';
+      i++;
+      while (i < text.length && text[i] !== c) {
+        if (text[i] === '\\') {
+          s += text[i + 1];
+          i += 2;
+        } else {
+          s += text[i++];
+        }
+      }
+      i++;
+      out += JSON.stringify(s);
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/** Reads `set(NAME a b c)` lists from CMakeLists.txt (comments stripped). */
+function cmakeLists(text: string): Map<string, string[]> {
+  const clean = text.replace(/#[^\n]*/g, '');
+  const lists = new Map<string, string[]>();
+  for (const m of clean.matchAll(/\bset\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)([^)]*)\)/g)) {
+    lists.set(m[1], m[2].split(/\s+/).filter(Boolean));
+  }
+  return lists;
+}
+
+function cppFilesUnder(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.cpp'))
+    .map((e) => `${dir}/${e.name}`);
+}
+
+interface GypTarget {
+  target_name: string;
+  sources: string[];
+  defines: string[];
+}
+
+const gyp = parseGyp(readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8')) as { targets: GypTarget[] };
+const cmakeText = readFileSync(path.join(ROOT, 'CMakeLists.txt'), 'utf8');
+const cmake = cmakeLists(cmakeText);
+const gypTarget = gyp.targets.find((t) => t.target_name === 'polyapprox');
+const cmakeSources = [...(cmake.get('POLYAPPROX_CORE_SOURCES') ?? []), ...(cmake.get('POLYAPPROX_ADDON_SOURCES') ?? [])];
+const sorted = (xs: readonly string[]) => [...xs].sort();
+
+describe('build files', () => {
+  it('binding.gyp has the polyapprox target', () => {
+    expect(gypTarget).toBeDefined();
+  });
+
+  it('CMakeLists.txt builds the polyapprox addon and the polyapprox_core library', () => {
+    expect(cmakeText).toMatch(/add_library\(\s*polyapprox\s+SHARED/);
+    expect(cmakeText).toMatch(/add_library\(\s*polyapprox_core\s+STATIC\s+\$\{POLYAPPROX_CORE_SOURCES\}/);
+    expect(cmakeText).toMatch(/\$\{POLYAPPROX_ADDON_SOURCES\}/);
+  });
+
+  it('binding.gyp and CMakeLists.txt list the same sources', () => {
+    expect(cmakeSources.length).toBeGreaterThan(0);
+    expect(sorted(gypTarget!.sources)).toEqual(sorted(cmakeSources));
+  });
+
+  it('binding.gyp and CMakeLists.txt use the same defines', () => {
+    expect(sorted(gypTarget!.defines)).toEqual(sorted(cmake.get('POLYAPPROX_NAPI_DEFINES') ?? []));
+    expect(gypTarget!.defines).toEqual(
+      expect.arrayContaining(['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED', 'NAPI_CPP_EXCEPTIONS']),
+    );
+  });
+
+  it('every .cpp under native/core (not test/) and native/addon is listed in both', () => {
+    const onDisk = [...cppFilesUnder('native/core'), ...cppFilesUnder('native/addon')];
+    for (const file of onDisk) {
+      expect(gypTarget!.sources, `binding.gyp lacks ${file}`).toContain(file);
+      expect(cmakeSources, `CMakeLists.txt lacks ${file}`).toContain(file);
+    }
+  });
+
+  it('every listed source exists', () => {
+    const missing = gypTarget!.sources.filter((f) => !existsSync(path.join(ROOT, f)));
+    expect(missing, 'listed in binding.gyp but not on disk').toEqual([]);
+  });
+
+  it('neither build adds -ffast-math', () => {
+    const t = gypTarget as unknown as Record<string, unknown>;
+    for (const key of ['cflags', 'cflags_cc']) expect(JSON.stringify(t[key] ?? [])).not.toContain('fast-math');
+    expect(cmakeText.replace(/#[^\n]*/g, '')).not.toMatch(/fast-math|\/fp:fast/);
+  });
+});
+
+describe('scripts/find-openblas.js', () => {
+  type Found = { found: boolean; via?: string; includeDirs?: string[]; libs?: string[]; reason?: string };
+  const { findOpenBLAS } = createRequire(__filename)(path.join(ROOT, 'scripts', 'find-openblas.js')) as {
+    findOpenBLAS(options?: object): Found;
+  };
+  const fake = mkdtempSync(path.join(tmpdir(), 'polyapprox-openblas-'));
+  afterAll(() => rmSync(fake, { recursive: true, force: true }));
+
+  it('uses POLYAPPROX_OPENBLAS_DIR, with an rpath for a non-system prefix', () => {
+    mkdirSync(path.join(fake, 'include'), { recursive: true });
+    mkdirSync(path.join(fake, 'lib'), { recursive: true });
+    writeFileSync(path.join(fake, 'include', 'cblas.h'), '');
+    writeFileSync(path.join(fake, 'lib', 'libopenblas.so'), '');
+    const r = findOpenBLAS({ env: { POLYAPPROX_OPENBLAS_DIR: fake }, platform: 'linux' });
+    expect(r.found).toBe(true);
+    expect(r.via).toBe('POLYAPPROX_OPENBLAS_DIR');
+    expect(r.includeDirs).toEqual([path.join(fake, 'include')]);
+    expect(r.libs).toEqual([`-L${path.join(fake, 'lib')}`, '-lopenblas', `-Wl,-rpath,${path.join(fake, 'lib')}`]);
+  });
+
+  it('fails with the reason when POLYAPPROX_OPENBLAS_DIR is wrong, without looking elsewhere', () => {
+    const r = findOpenBLAS({ env: { POLYAPPROX_OPENBLAS_DIR: path.join(fake, 'nonexistent') }, platform: 'linux' });
+    expect(r.found).toBe(false);
+    expect(r.reason).toMatch(/POLYAPPROX_OPENBLAS_DIR=.*does not hold OpenBLAS/);
+  });
+
+  it('reports "not found" when pkg-config and the known paths have nothing', () => {
+    const r = findOpenBLAS({ env: {}, pkgConfig: false, knownPaths: false });
+    expect(r.found).toBe(false);
+    expect(r.reason).toMatch(/OpenBLAS not found/);
+  });
+});
