@@ -11,3 +11,5 @@ export type { MlpSpec, GluSpec, InputSpec, FitOptionsSpec, ResultTensor, SolveIn
 export { ACT_KINDS } from './activation';
 export type { ActivationSpec, ActKind } from './activation';
 export type { Tensor, TensorLike } from './tensor';
+export * as linalg from './linalg';
+export type { GemmOptions } from './linalg';

@@ -277,7 +277,31 @@ Napi::Value LinearPredict(const Napi::CallbackInfo& info) {
   });
 }
 
+// gemm(transA, transB, m, n, k, alpha, A, B) → C [m, n] = alpha·op(A)·op(B)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 8) throw std::invalid_argument("gemm expects 8 arguments");
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("m", info[2]);
+    o.Set("n", info[3]);
+    o.Set("k", info[4]);
+    o.Set("alpha", info[5]);
+    const bool ta = info[0].ToBoolean(), tb = info[1].ToBoolean();
+    const int m = get_int(o, "m", 0, kMaxDim), n = get_int(o, "n", 0, kMaxDim), k = get_int(o, "k", 0, kMaxDim);
+    const double alpha = get_double(o, "alpha");
+    Arrays arrays;
+    const double* A = arrays.take(info[6], "A", product({m, k}), false);
+    const double* B = arrays.take(info[7], "B", product({k, n}), false);
+    Napi::Float64Array C = Napi::Float64Array::New(env, product({m, n}));
+    std::fill(C.Data(), C.Data() + product({m, n}), 0.0);
+    gemm(ta, tb, m, n, k, alpha, A, B, 0.0, C.Data());
+    return C;
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("integrals", Napi::Function::New(env, Integrals));
   exports.Set("mlpLinearFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitSync(i, false); }));
   exports.Set("gluLinearFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitSync(i, true); }));

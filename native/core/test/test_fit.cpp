@@ -70,7 +70,6 @@ TEST_CASE("identity MLP: the linear fit is the network itself under a mixture") 
   std::normal_distribution<double> g;
   const int n = 4, h = 6, out = 2, K = 3;
   std::vector<double> W1(h * n), b1(h), W2(out * h), b2(out), means(K * n), covs;
-  for (double* v : {W1.data(), b1.data(), W2.data(), b2.data(), means.data()}) (void)v;
   for (double& v : W1) v = g(rng);
   for (double& v : b1) v = g(rng);
   for (double& v : W2) v = g(rng);
