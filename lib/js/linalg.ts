@@ -63,6 +63,9 @@ export function factorCovariance(n: number, S: ArrayLike<number>, psdTol: number
   const tol = n * EPS * maxDiag;
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
+  // Fast path, as native: a positive definite S factors without pivoting (which proves it PSD).
+  const plain = maxDiag > 0 ? choleskyLower(n, S, 0, tol) : null;
+  if (plain) return { n, rank: n, perm, L: plain };
   // Lfull[k, j] for the rows in pivot order; d = diagonal of the current Schur complement.
   const Lfull = new Float64Array(n * n);
   const d = new Float64Array(n);
@@ -121,6 +124,27 @@ export function factorCovariance(n: number, S: ArrayLike<number>, psdTol: number
     );
   }
   return { n, rank, perm, L };
+}
+
+/**
+ * Unpivoted Cholesky S + shift·I = L Lᵀ (L [n, n] row-major lower), or null when a pivot is
+ * ≤ minPivot (singular or indefinite).
+ */
+export function choleskyLower(n: number, S: ArrayLike<number>, shift: number, minPivot: number): Float64Array | null {
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let djj = S[j * n + j] + shift;
+    for (let q = 0; q < j; q++) djj -= L[j * n + q] * L[j * n + q];
+    if (!(djj > minPivot)) return null;
+    const ljj = Math.sqrt(djj);
+    L[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let v = S[i * n + j];
+      for (let q = 0; q < j; q++) v -= L[i * n + q] * L[j * n + q];
+      L[i * n + j] = v / ljj;
+    }
+  }
+  return L;
 }
 
 /** B[rows, rank] = W[rows, n]·F: w_iᵀ S w_j = B[i,:]·B[j,:]. */
@@ -321,21 +345,8 @@ export function solveSymmetric(
   const X = new Float64Array(n * r);
   if (n === 0) return { X, report: { rank: 0, cutoff: 0, minKept: 0 } };
   if (ridge > 0) {
-    const L = new Float64Array(n * n);
-    for (let j = 0; j < n; j++) {
-      let djj = S[j * n + j] + ridge;
-      for (let q = 0; q < j; q++) djj -= L[j * n + q] * L[j * n + q];
-      if (!(djj > 0)) {
-        throw new RangeError(`Cholesky of the ridge-regularized covariance failed (info ${j + 1})`);
-      }
-      const ljj = Math.sqrt(djj);
-      L[j * n + j] = ljj;
-      for (let i = j + 1; i < n; i++) {
-        let v = S[i * n + j];
-        for (let q = 0; q < j; q++) v -= L[i * n + q] * L[j * n + q];
-        L[i * n + j] = v / ljj;
-      }
-    }
+    const L = choleskyLower(n, S, ridge, 0);
+    if (!L) throw new RangeError('Cholesky of the ridge-regularized covariance failed');
     for (let c = 0; c < r; c++) {
       const y = new Float64Array(n);
       for (let i = 0; i < n; i++) {
