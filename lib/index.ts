@@ -13,3 +13,4 @@ export type { ActivationSpec, ActKind } from './activation';
 export type { Tensor, TensorLike } from './tensor';
 export * as linalg from './linalg';
 export type { GemmOptions } from './linalg';
+export { sample, mlpForward, gluForward, fvu, SeededRandom } from './toolkit';
