@@ -90,18 +90,19 @@ function rowsOf(x: TensorLike, n: number): { data: Float64Array; rows: number } 
 
 /**
  * f(x) = W2 φ(W1 x + b1) + b2 for each row of x [rows, in].
+ * @param opts.backend which backend's gemm to use (default 'auto').
  * @returns [rows, out].
  * @example mlpForward(net, sample(undefined, 784, 100))
  */
-export function mlpForward(net: MlpSpec, x: TensorLike): ResultTensor {
+export function mlpForward(net: MlpSpec, x: TensorLike, opts: { backend?: 'auto' | 'native' | 'js' } = {}): ResultTensor {
   const m = parseMlp(net);
   const { data, rows } = rowsOf(x, m.in);
-  const pre = gemm({ data, shape: [rows, m.in] }, { data: m.W1, shape: [m.hidden, m.in] }, { transB: true }).data;
+  const pre = gemm({ data, shape: [rows, m.in] }, { data: m.W1, shape: [m.hidden, m.in] }, { transB: true, backend: opts.backend }).data;
   const act = parseActivation(m.act);
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < m.hidden; i++) pre[r * m.hidden + i] = activate(act, pre[r * m.hidden + i] + (m.b1 ? m.b1[i] : 0));
   }
-  const y = gemm({ data: pre, shape: [rows, m.hidden] }, { data: m.W2, shape: [m.out, m.hidden] }, { transB: true }).data;
+  const y = gemm({ data: pre, shape: [rows, m.hidden] }, { data: m.W2, shape: [m.out, m.hidden] }, { transB: true, backend: opts.backend }).data;
   if (m.b2) for (let r = 0; r < rows; r++) for (let o = 0; o < m.out; o++) y[r * m.out + o] += m.b2[o];
   return { data: y, shape: [rows, m.out] };
 }
@@ -110,12 +111,12 @@ export function mlpForward(net: MlpSpec, x: TensorLike): ResultTensor {
  * f(x) = W2 (φ(W x + b1) ⊙ (V x + b2)) for each row of x (without W2: the hidden units).
  * @returns [rows, out].
  */
-export function gluForward(net: GluSpec, x: TensorLike): ResultTensor {
+export function gluForward(net: GluSpec, x: TensorLike, opts: { backend?: 'auto' | 'native' | 'js' } = {}): ResultTensor {
   const g = parseGlu(net);
   const { data, rows } = rowsOf(x, g.in);
   const X = { data, shape: [rows, g.in] };
-  const a = gemm(X, { data: g.W, shape: [g.hidden, g.in] }, { transB: true }).data;
-  const z = gemm(X, { data: g.V, shape: [g.hidden, g.in] }, { transB: true }).data;
+  const a = gemm(X, { data: g.W, shape: [g.hidden, g.in] }, { transB: true, backend: opts.backend }).data;
+  const z = gemm(X, { data: g.V, shape: [g.hidden, g.in] }, { transB: true, backend: opts.backend }).data;
   const act = parseActivation(g.act);
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < g.hidden; i++) {
@@ -124,7 +125,7 @@ export function gluForward(net: GluSpec, x: TensorLike): ResultTensor {
     }
   }
   if (!g.W2) return { data: a, shape: [rows, g.hidden] };
-  return gemm({ data: a, shape: [rows, g.hidden] }, { data: g.W2, shape: [g.out, g.hidden] }, { transB: true });
+  return gemm({ data: a, shape: [rows, g.hidden] }, { data: g.W2, shape: [g.out, g.hidden] }, { transB: true, backend: opts.backend });
 }
 
 /**

@@ -60,15 +60,8 @@ describe.each(availableBackends())('forward passes, FVU and gemm on %s', (backen
       const mlp = randomMlp(rng, 5, 7, 3, act);
       const glu = randomGlu(rng, 5, 6, 2, act);
       const X = rng.normals(40 * 5);
-      const prev = process.env.POLYAPPROX_BACKEND;
-      process.env.POLYAPPROX_BACKEND = backend;
-      try {
-        expect(maxRelDiff(pa.mlpForward(mlpSpec(mlp), { data: X, shape: [40, 5] }).data, evalMlp(mlp, X, 40))).toBeLessThan(1e-13);
-        expect(maxRelDiff(pa.gluForward(gluSpec(glu), { data: X, shape: [40, 5] }).data, evalGlu(glu, X, 40))).toBeLessThan(1e-13);
-      } finally {
-        if (prev === undefined) delete process.env.POLYAPPROX_BACKEND;
-        else process.env.POLYAPPROX_BACKEND = prev;
-      }
+      expect(maxRelDiff(pa.mlpForward(mlpSpec(mlp), { data: X, shape: [40, 5] }, { backend }).data, evalMlp(mlp, X, 40))).toBeLessThan(1e-13);
+      expect(maxRelDiff(pa.gluForward(gluSpec(glu), { data: X, shape: [40, 5] }, { backend }).data, evalGlu(glu, X, 40))).toBeLessThan(1e-13);
     }
   });
 
