@@ -8,6 +8,7 @@
         'native/core/integrals.cpp',
         'native/core/linalg.cpp',
         'native/core/fit.cpp',
+        'native/core/quadratic.cpp',
         'native/addon/addon.cpp',
       ],
       'defines': [

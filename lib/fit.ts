@@ -4,8 +4,9 @@
  */
 import { actKindIndex } from './activation';
 import { BackendName, requireNative, resolveBackend } from './backend';
-import { argumentError } from './errors';
+import { argumentError, invalidArgument } from './errors';
 import * as js from './js/fit';
+import * as jsq from './js/quadratic';
 import { NotPsdError } from './js/linalg';
 import { expectShape, TensorLike, toTensor } from './tensor';
 import { CommonOptions, GluSpec, InputSpec, MlpSpec, parseGlu, parseInput, parseMlp, parseOptions } from './validate';
@@ -74,7 +75,120 @@ export class LinearApproximant {
   }
 }
 
-export interface FitOptionsSpec extends CommonOptions {}
+/**
+ * A least-squares quadratic approximant y_o = alpha_o + x·beta[:, o] + xᵀ G_o x under one
+ * Gaussian, kept in compact form (per hidden unit and output two numbers), so predict() costs
+ * O(in·hidden) per row and the [in, in] matrices are formed only when asked for.
+ */
+export class QuadraticApproximant {
+  readonly degree = 2;
+  /** [out] */
+  readonly alpha: ResultTensor;
+  /** [in, out] */
+  readonly beta: ResultTensor;
+  readonly solve: SolveInfo;
+  readonly backend: BackendName;
+  readonly input: InputKind;
+  private readonly data: jsq.QuadraticFitData;
+  private gammaCache: ResultTensor | null = null;
+  private readonly gammaEager: boolean;
+
+  constructor(data: jsq.QuadraticFitData, backend: BackendName, input: InputKind, gammaEager: boolean) {
+    this.data = data;
+    this.alpha = { data: data.alpha, shape: [data.out] };
+    this.beta = { data: data.beta, shape: [data.in, data.out] };
+    this.solve = data.solve;
+    this.backend = backend;
+    this.input = input;
+    this.gammaEager = gammaEager;
+    if (gammaEager) this.gammaCache = this.materializeGamma();
+  }
+
+  get in(): number {
+    return this.data.in;
+  }
+
+  get out(): number {
+    return this.data.out;
+  }
+
+  /**
+   * gamma [out, in(in+1)/2] in DESIGN §2's packing (coefficient of x_i x_j for i ≥ j, pairs in
+   * row-major lower-triangle order), or null when it was not materialized because out·in²
+   * doubles exceed the memory budget — then use quadraticForm(o) or gammaRow(o).
+   */
+  get gamma(): ResultTensor | null {
+    return this.gammaEager ? this.gammaCache : null;
+  }
+
+  private materializeGamma(): ResultTensor {
+    const n = this.in;
+    const data =
+      this.backend === 'native'
+        ? (requireNative().quadraticGamma(this.data) as Float64Array)
+        : jsq.quadraticGamma(this.data);
+    return { data, shape: [this.out, (n * (n + 1)) / 2] };
+  }
+
+  private checkOutput(o: unknown): number {
+    if (typeof o !== 'number' || !Number.isInteger(o)) throw invalidArgument('o', 'an integer output index', o, TypeError);
+    if (o < 0 || o >= this.out) throw invalidArgument('o', `in 0..${this.out - 1}`, o);
+    return o;
+  }
+
+  /**
+   * The symmetric matrix G_o [in, in] of output o's quadratic part xᵀ G_o x (gamma on the
+   * diagonal, gamma/2 off it).
+   * @throws RangeError for an output index out of range.
+   * @example q.quadraticForm(0).data
+   */
+  quadraticForm(o: number): ResultTensor {
+    const k = this.checkOutput(o);
+    const n = this.in;
+    const data = this.backend === 'native' ? (requireNative().quadraticForm(this.data, k) as Float64Array) : jsq.quadraticForm(this.data, k);
+    return { data, shape: [n, n] };
+  }
+
+  /** Output o's row of gamma [in(in+1)/2], computed on request. */
+  gammaRow(o: number): Float64Array {
+    const k = this.checkOutput(o);
+    if (this.gammaCache) {
+      const len = (this.in * (this.in + 1)) / 2;
+      return this.gammaCache.data.slice(k * len, (k + 1) * len);
+    }
+    return jsq.packGamma(this.quadraticForm(k).data, this.in);
+  }
+
+  /**
+   * Evaluates the approximant in O(in·hidden) per row.
+   * @param x inputs [rows, in] (or one input [in]).
+   * @returns outputs [rows, out] (or [out]).
+   */
+  predict(x: TensorLike): ResultTensor {
+    const t = toTensor(x, 'x');
+    const single = t.shape.length === 1;
+    if (single) expectShape(t, 'x', ['in'], [this.in]);
+    else expectShape(t, 'x', ['rows', 'in'], [null, this.in]);
+    const rows = single ? 1 : t.shape[0];
+    const data =
+      this.backend === 'native'
+        ? (requireNative().quadraticPredict(this.data, t.data, rows) as Float64Array)
+        : jsq.quadraticPredict(this.data, rows, t.data);
+    return { data, shape: single ? [this.out] : [rows, this.out] };
+  }
+}
+
+export type Approximant = LinearApproximant | QuadraticApproximant;
+
+export interface FitOptionsSpec extends CommonOptions {
+  /**
+   * Degree 2: materialize gamma eagerly ('eager'), never ('lazy': use quadraticForm/gammaRow),
+   * or when out·in(in+1)/2 doubles fit memoryBudget ('auto', the default).
+   */
+  gamma?: 'auto' | 'eager' | 'lazy';
+  /** Bytes gamma may take under gamma: 'auto' (default 256 MiB). */
+  memoryBudget?: number;
+}
 
 function inputKind(input: unknown): InputKind {
   const t = (input as { type?: unknown } | undefined)?.type;
@@ -97,57 +211,94 @@ function translateFitError(e: unknown, dist: js.InputData, kind: InputKind): unk
 
 interface Job {
   kind: 'mlp' | 'glu';
+  degree: number;
   net: js.MlpData | js.GluData;
   dist: js.InputData;
   fit: js.FitOptions;
   backend: BackendName;
   input: InputKind;
+  gammaEager: boolean;
 }
+
+const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
 
 function prepare(kind: 'mlp' | 'glu', net: unknown, opts: unknown): Job {
   const parsedNet = kind === 'mlp' ? parseMlp(net) : parseGlu(net);
-  const { fit } = parseOptions(opts);
-  const o = (opts ?? {}) as CommonOptions;
+  const { degree, fit } = parseOptions(opts);
+  const o = (opts ?? {}) as FitOptionsSpec;
   const dist = parseInput(o.input, parsedNet.in);
+  if (degree === 2 && dist.K > 1) {
+    throw invalidArgument('options.degree', '1 under a mixture input (exact mixture quadratics are not implemented yet; fit degree 2 under the moment-matched Gaussian instead)', degree);
+  }
+  const mode = o.gamma ?? 'auto';
+  if (!['auto', 'eager', 'lazy'].includes(mode)) throw invalidArgument('options.gamma', "one of 'auto', 'eager', 'lazy'", mode);
+  const budget = o.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+  if (typeof budget !== 'number' || !(budget >= 0)) throw invalidArgument('options.memoryBudget', 'a number of bytes ≥ 0', budget);
+  const gammaBytes = 8 * parsedNet.out * ((parsedNet.in * (parsedNet.in + 1)) / 2);
+  const gammaEager = mode === 'eager' || (mode === 'auto' && gammaBytes <= budget);
   const backend = resolveBackend(o.backend);
-  return { kind, net: parsedNet, dist, fit, backend, input: inputKind(o.input) };
+  return { kind, degree, net: parsedNet, dist, fit, backend, input: inputKind(o.input), gammaEager };
 }
 
 function nativeArgs(job: Job): [object, object, object] {
   const net = { ...job.net, act: actKindIndex(job.net.act), threshold: job.net.act.threshold, slope: job.net.act.slope };
-  return [net, job.dist, job.fit];
+  return [net, job.dist, { ...job.fit, degree: job.degree }];
 }
 
-function runSync(job: Job): LinearApproximant {
+type RawFit = { alpha: Float64Array; beta: Float64Array; a?: Float64Array; b?: Float64Array | null; solve: SolveInfo };
+
+function wrap(job: Job, raw: RawFit): Approximant {
+  const { in: n, hidden, out } = job.net;
+  if (job.degree === 1) return new LinearApproximant({ ...raw, in: n, out }, job.backend, job.input);
+  const glu = job.kind === 'glu' ? (job.net as js.GluData) : null;
+  const W = glu ? glu.W : (job.net as js.MlpData).W1;
+  const data: jsq.QuadraticFitData = {
+    in: n,
+    hidden,
+    out,
+    alpha: raw.alpha,
+    beta: raw.beta,
+    // Copies: the fit must not change if the caller later reuses their weight buffers.
+    W: W.slice(),
+    V: glu ? glu.V.slice() : null,
+    a: raw.a!,
+    b: raw.b ?? null,
+    solve: raw.solve,
+  };
+  return new QuadraticApproximant(data, job.backend, job.input, job.gammaEager);
+}
+
+function runJs(job: Job): RawFit {
+  if (job.degree === 2) {
+    return job.kind === 'mlp'
+      ? jsq.mlpQuadraticFit(job.net as js.MlpData, job.dist, job.fit)
+      : jsq.gluQuadraticFit(job.net as js.GluData, job.dist, job.fit);
+  }
+  return job.kind === 'mlp'
+    ? js.mlpLinearFit(job.net as js.MlpData, job.dist, job.fit)
+    : js.gluLinearFit(job.net as js.GluData, job.dist, job.fit);
+}
+
+function runSync(job: Job): Approximant {
   try {
-    let data: js.LinearFitData;
     if (job.backend === 'native') {
       const addon = requireNative();
-      data = (job.kind === 'mlp' ? addon.mlpLinearFit : addon.gluLinearFit)(...nativeArgs(job)) as js.LinearFitData;
-      data = { ...data, in: job.net.in, out: job.net.out };
-    } else {
-      data =
-        job.kind === 'mlp'
-          ? js.mlpLinearFit(job.net as js.MlpData, job.dist, job.fit)
-          : js.gluLinearFit(job.net as js.GluData, job.dist, job.fit);
+      return wrap(job, (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(...nativeArgs(job)) as RawFit);
     }
-    return new LinearApproximant(data, job.backend, job.input);
+    return wrap(job, runJs(job));
   } catch (e) {
     throw translateFitError(e, job.dist, job.input);
   }
 }
 
-async function runAsync(job: Job): Promise<LinearApproximant> {
-  try {
-    if (job.backend === 'native') {
+async function runAsync(job: Job): Promise<Approximant> {
+  if (job.backend === 'native') {
+    try {
       const addon = requireNative();
-      const data = (await (job.kind === 'mlp' ? addon.mlpLinearFitAsync : addon.gluLinearFitAsync)(
-        ...nativeArgs(job),
-      )) as js.LinearFitData;
-      return new LinearApproximant({ ...data, in: job.net.in, out: job.net.out }, job.backend, job.input);
+      return wrap(job, (await (job.kind === 'mlp' ? addon.mlpFitAsync : addon.gluFitAsync)(...nativeArgs(job))) as RawFit);
+    } catch (e) {
+      throw translateFitError(e, job.dist, job.input);
     }
-  } catch (e) {
-    throw translateFitError(e, job.dist, job.input);
   }
   // The JS fallback has no thread of its own: yield once so the caller's code runs first.
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -157,7 +308,7 @@ async function runAsync(job: Job): Promise<LinearApproximant> {
 /**
  * Least-squares polynomial approximant of an MLP f(x) = W2 φ(W1 x + b1) + b2.
  * @param net `{ W1 [hidden, in], b1? [hidden], W2 [out, hidden], b2? [out], act }`.
- * @param opts `{ degree: 1, input: { type: 'standard' | 'gaussian' | 'mixture', ... }, backend,
+ * @param opts `{ degree: 1 | 2, input: { type: 'standard' | 'gaussian' | 'mixture', ... }, backend,
  *   rcond, ridge, psdTol }`.
  * @returns the approximant: `alpha` [out], `beta` [in, out], `predict(x)`.
  * @throws TypeError / RangeError naming the offending argument (shapes, NaN/Inf, covariance not
@@ -165,12 +316,18 @@ async function runAsync(job: Job): Promise<LinearApproximant> {
  * @example
  * const fit = ols({ W1, b1, W2, b2, act: 'relu' }, { degree: 1, input: { type: 'gaussian', mean, cov } });
  */
-export function ols(net: MlpSpec, opts?: FitOptionsSpec): LinearApproximant {
+export function ols(net: MlpSpec, opts?: FitOptionsSpec & { degree?: 1 }): LinearApproximant;
+export function ols(net: MlpSpec, opts: FitOptionsSpec & { degree: 2 }): QuadraticApproximant;
+export function ols(net: MlpSpec, opts?: FitOptionsSpec): Approximant;
+export function ols(net: MlpSpec, opts?: FitOptionsSpec): Approximant {
   return runSync(prepare('mlp', net, opts));
 }
 
 /** As {@link ols}, off the event loop (native AsyncWorker). */
-export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<LinearApproximant> {
+export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec & { degree?: 1 }): Promise<LinearApproximant>;
+export function olsAsync(net: MlpSpec, opts: FitOptionsSpec & { degree: 2 }): Promise<QuadraticApproximant>;
+export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<Approximant>;
+export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<Approximant> {
   try {
     return runAsync(prepare('mlp', net, opts));
   } catch (e) {
@@ -188,12 +345,18 @@ export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<LinearApp
  * @example
  * const fit = gluOls({ W, V, act: 'sigmoid' }, { input: { type: 'gaussian', mean, cov } });
  */
-export function gluOls(net: GluSpec, opts?: FitOptionsSpec): LinearApproximant {
+export function gluOls(net: GluSpec, opts?: FitOptionsSpec & { degree?: 1 }): LinearApproximant;
+export function gluOls(net: GluSpec, opts: FitOptionsSpec & { degree: 2 }): QuadraticApproximant;
+export function gluOls(net: GluSpec, opts?: FitOptionsSpec): Approximant;
+export function gluOls(net: GluSpec, opts?: FitOptionsSpec): Approximant {
   return runSync(prepare('glu', net, opts));
 }
 
 /** As {@link gluOls}, off the event loop. */
-export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec): Promise<LinearApproximant> {
+export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec & { degree?: 1 }): Promise<LinearApproximant>;
+export function gluOlsAsync(net: GluSpec, opts: FitOptionsSpec & { degree: 2 }): Promise<QuadraticApproximant>;
+export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec): Promise<Approximant>;
+export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec): Promise<Approximant> {
   try {
     return runAsync(prepare('glu', net, opts));
   } catch (e) {

@@ -165,7 +165,7 @@ export interface CommonOptions {
   psdTol?: number;
 }
 
-export const SUPPORTED_DEGREES = [1] as const;
+export const SUPPORTED_DEGREES = [1, 2] as const;
 
 function nonNegative(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;

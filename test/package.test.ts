@@ -44,17 +44,17 @@ describe.skipIf(!pa.backends().includes('native'))('native addon re-checks what 
   const addon = loadNative()!;
   const net = { in: 2, hidden: 3, out: 1, act: 0, threshold: 1, slope: 0.01, W1: new Float64Array(6), W2: new Float64Array(3) };
   const dist = { in: 2, K: 1 };
-  const opts = { rcond: 1e-10, ridge: 0, psdTol: 1e-8 };
+  const opts = { degree: 1, rcond: 1e-10, ridge: 0, psdTol: 1e-8 };
 
   it('short buffers, wrong types and bad sizes throw instead of reading out of bounds', () => {
-    expect(() => addon.mlpLinearFit({ ...net, W1: new Float64Array(5) }, dist, opts)).toThrow(/W1 must have 6 elements, got 5/);
-    expect(() => addon.mlpLinearFit({ ...net, W2: new Float32Array(3) }, dist, opts)).toThrow(/W2 must be a Float64Array/);
-    expect(() => addon.mlpLinearFit({ ...net, hidden: -1 }, dist, opts)).toThrow(/hidden out of range/);
-    expect(() => addon.mlpLinearFit({ ...net, act: 99 }, dist, opts)).toThrow(/act out of range/);
-    expect(() => addon.mlpLinearFit(net, { in: 2, K: 2, covs: new Float64Array(4) }, opts)).toThrow(/covs must have 8 elements/);
-    expect(() => addon.mlpLinearFit(net, { in: 3, K: 1 }, opts)).toThrow(/input size does not match/);
-    expect(() => addon.mlpLinearFit()).toThrow(/expected \(net, input, options\)/);
-    expect(() => addon.gluLinearFit({ ...net, W: new Float64Array(6), V: new Float64Array(6) }, dist, opts)).toThrow(/GLU without W2 needs out == hidden/);
+    expect(() => addon.mlpFit({ ...net, W1: new Float64Array(5) }, dist, opts)).toThrow(/W1 must have 6 elements, got 5/);
+    expect(() => addon.mlpFit({ ...net, W2: new Float32Array(3) }, dist, opts)).toThrow(/W2 must be a Float64Array/);
+    expect(() => addon.mlpFit({ ...net, hidden: -1 }, dist, opts)).toThrow(/hidden out of range/);
+    expect(() => addon.mlpFit({ ...net, act: 99 }, dist, opts)).toThrow(/act out of range/);
+    expect(() => addon.mlpFit(net, { in: 2, K: 2, covs: new Float64Array(4) }, opts)).toThrow(/covs must have 8 elements/);
+    expect(() => addon.mlpFit(net, { in: 3, K: 1 }, opts)).toThrow(/input size does not match/);
+    expect(() => addon.mlpFit()).toThrow(/expected \(net, input, options\)/);
+    expect(() => addon.gluFit({ ...net, W: new Float64Array(6), V: new Float64Array(6), W2: undefined }, dist, opts)).toThrow(/GLU without W2 needs out == hidden/);
     expect(() => addon.integrals(0, 1, 0.01, 0, 99, new Float64Array(1), new Float64Array(1))).toThrow(/order out of range/);
     expect(() => addon.integrals(0, 1, 0.01, 0, 1, new Float64Array(2), new Float64Array(1))).toThrow(/s must have 2 elements/);
     expect(() => addon.linearPredict(new Float64Array(1), new Float64Array(2), 2, 1, new Float64Array(3), 2)).toThrow(/X must have 4 elements/);
@@ -62,7 +62,7 @@ describe.skipIf(!pa.backends().includes('native'))('native addon re-checks what 
   });
 
   it('the async entry points reject with the same checks', async () => {
-    expect(() => addon.mlpLinearFitAsync({ ...net, W1: new Float64Array(1) }, dist, opts)).toThrow(/W1 must have 6 elements/);
-    await expect(addon.mlpLinearFitAsync(net, { in: 2, K: 1, covs: Float64Array.of(1, 2, 2, 1) }, opts)).rejects.toThrow(/not positive semidefinite/);
+    expect(() => addon.mlpFitAsync({ ...net, W1: new Float64Array(1) }, dist, opts)).toThrow(/W1 must have 6 elements/);
+    await expect(addon.mlpFitAsync(net, { in: 2, K: 1, covs: Float64Array.of(1, 2, 2, 1) }, opts)).rejects.toThrow(/not positive semidefinite/);
   });
 });

@@ -113,48 +113,79 @@ export function preactivationStats(
   return { m, s, proj };
 }
 
+/**
+ * Per hidden unit under one Gaussian component: the gate preactivation's moments, the GLU value
+ * preactivation's mean and its covariance with the gate (c_i = w_iᵀ Σ v_i), and
+ * e[i*(kmax+1) + k] = E[φ^(k)(y_i)] (native UnitExpectations).
+ */
+export interface UnitExpectations {
+  kmax: number;
+  gate: Preactivations;
+  value: Preactivations | null;
+  cross: Float64Array | null;
+  e: Float64Array;
+}
+
+function expectationsOf(act: Activation, kmax: number, pre: Preactivations, h: number): Float64Array {
+  const e = new Float64Array(h * (kmax + 1));
+  for (let i = 0; i < h; i++) e.set(derivEvs(act, kmax, pre.m[i], pre.s[i]), i * (kmax + 1));
+  return e;
+}
+
+export function mlpUnits(net: MlpData, c: ComponentMoments, kmax: number): UnitExpectations {
+  const gate = preactivationStats(net.hidden, net.in, net.W1, net.b1, c);
+  return { kmax, gate, value: null, cross: null, e: expectationsOf(net.act, kmax, gate, net.hidden) };
+}
+
+export function gluUnits(net: GluData, c: ComponentMoments, kmax: number): UnitExpectations {
+  const { in: n, hidden: h } = net;
+  const gate = preactivationStats(h, n, net.W, net.b1, c);
+  const value = preactivationStats(h, n, net.V, net.b2, c);
+  const cross = new Float64Array(h);
+  const r = c.factor ? c.factor.rank : 0;
+  for (let i = 0; i < h; i++) {
+    cross[i] = !gate.proj || !value.proj ? dot(n, net.W, i * n, net.V, i * n) : dot(r, gate.proj, i * r, value.proj, i * r);
+  }
+  return { kmax, gate, value, cross, e: expectationsOf(net.act, kmax, gate, h) };
+}
+
 export interface LinearTerms {
   meanOutput: Float64Array;
   meanGrad: Float64Array;
 }
 
-export function mlpLinearTerms(net: MlpData, c: ComponentMoments): LinearTerms {
+export function mlpLinearTermsFromUnits(net: MlpData, u: UnitExpectations): LinearTerms {
   const { in: n, hidden: h, out } = net;
-  const pre = preactivationStats(h, n, net.W1, net.b1, c);
-  const e0 = new Float64Array(h);
-  const e1 = new Float64Array(h);
-  for (let i = 0; i < h; i++) {
-    const e = derivEvs(net.act, 1, pre.m[i], pre.s[i]);
-    e0[i] = e[0];
-    e1[i] = e[1];
-  }
+  const w = u.kmax + 1;
   const meanOutput = new Float64Array(out);
-  for (let o = 0; o < out; o++) meanOutput[o] = dot(h, net.W2, o * h, e0, 0) + (net.b2 ? net.b2[o] : 0);
+  for (let o = 0; o < out; o++) {
+    let acc = net.b2 ? net.b2[o] : 0;
+    for (let i = 0; i < h; i++) acc += net.W2[o * h + i] * u.e[i * w];
+    meanOutput[o] = acc;
+  }
   const T = new Float64Array(h * out);
-  for (let i = 0; i < h; i++) for (let o = 0; o < out; o++) T[i * out + o] = e1[i] * net.W2[o * h + i];
+  for (let i = 0; i < h; i++) for (let o = 0; o < out; o++) T[i * out + o] = u.e[i * w + 1] * net.W2[o * h + i];
   const meanGrad = new Float64Array(n * out);
   gemm(true, false, n, out, h, 1, net.W1, T, 0, meanGrad);
   return { meanOutput, meanGrad };
 }
 
-export function gluLinearTerms(net: GluData, c: ComponentMoments): LinearTerms {
+export function gluLinearTermsFromUnits(net: GluData, u: UnitExpectations): LinearTerms {
   const { in: n, hidden: h, out } = net;
-  const gate = preactivationStats(h, n, net.W, net.b1, c);
-  const value = preactivationStats(h, n, net.V, net.b2, c);
+  const w = u.kmax + 1;
+  const value = u.value!;
+  const cross = u.cross!;
   const eg = new Float64Array(h);
   const a = new Float64Array(h);
   const bcoef = new Float64Array(h);
-  const r = c.identityCov || !c.factor ? 0 : c.factor.rank;
   for (let i = 0; i < h; i++) {
-    const ci =
-      c.identityCov || !gate.proj || !value.proj
-        ? dot(n, net.W, i * n, net.V, i * n)
-        : dot(r, gate.proj, i * r, value.proj, i * r);
-    const e = derivEvs(net.act, 2, gate.m[i], gate.s[i]);
+    const e0 = u.e[i * w];
+    const e1 = u.e[i * w + 1];
+    const e2 = u.e[i * w + 2];
     const mz = value.m[i];
-    eg[i] = mz * e[0] + ci * e[1];
-    a[i] = mz * e[1] + ci * e[2];
-    bcoef[i] = e[0];
+    eg[i] = mz * e0 + cross[i] * e1;
+    a[i] = mz * e1 + cross[i] * e2;
+    bcoef[i] = e0;
   }
   const meanGrad = new Float64Array(n * out);
   if (!net.W2) {
@@ -172,6 +203,14 @@ export function gluLinearTerms(net: GluData, c: ComponentMoments): LinearTerms {
   for (let i = 0; i < h; i++) for (let o = 0; o < out; o++) T[i * out + o] = bcoef[i] * W2[o * h + i];
   gemm(true, false, n, out, h, 1, net.V, T, 1, meanGrad);
   return { meanOutput, meanGrad };
+}
+
+export function mlpLinearTerms(net: MlpData, c: ComponentMoments): LinearTerms {
+  return mlpLinearTermsFromUnits(net, mlpUnits(net, c, 1));
+}
+
+export function gluLinearTerms(net: GluData, c: ComponentMoments): LinearTerms {
+  return gluLinearTermsFromUnits(net, gluUnits(net, c, 2));
 }
 
 export function linearFitFromTerms(

@@ -10,6 +10,7 @@
 
 #include "fit.hpp"
 #include "integrals.hpp"
+#include "quadratic.hpp"
 
 namespace {
 using namespace polyapprox;
@@ -92,6 +93,7 @@ size_t product(std::initializer_list<int> dims) {
 
 struct FitArgs {
   bool glu = false;
+  int degree = 1;
   Mlp mlp;
   Glu g;
   InputDist dist;
@@ -135,13 +137,26 @@ void read_fit_args(const Napi::CallbackInfo& info, bool glu, bool copy, FitArgs&
   d.weights = a.arrays.take(dist.Get("weights"), "weights", d.K, true);
   d.means = a.arrays.take(dist.Get("means"), "means", product({d.K, in}), true);
   d.covs = a.arrays.take(dist.Get("covs"), "covs", product({d.K, in, in}), true);
+  a.degree = get_int(opt, "degree", 1, 2);
   a.opt.rcond = get_double(opt, "rcond");
   a.opt.ridge = get_double(opt, "ridge");
   a.opt.psd_tol = get_double(opt, "psdTol");
 }
 
-LinearFit run_fit(const FitArgs& a) {
-  return a.glu ? glu_linear_fit(a.g, a.dist, a.opt) : mlp_linear_fit(a.mlp, a.dist, a.opt);
+struct FitResult {
+  int degree = 1;
+  LinearFit linear;
+  QuadraticFit quadratic;
+};
+
+FitResult run_fit(const FitArgs& a) {
+  FitResult r;
+  r.degree = a.degree;
+  if (a.degree == 2)
+    r.quadratic = a.glu ? glu_quadratic_fit(a.g, a.dist, a.opt) : mlp_quadratic_fit(a.mlp, a.dist, a.opt);
+  else
+    r.linear = a.glu ? glu_linear_fit(a.g, a.dist, a.opt) : mlp_linear_fit(a.mlp, a.dist, a.opt);
+  return r;
 }
 
 Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v) {
@@ -150,18 +165,53 @@ Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v) {
   return arr;
 }
 
-Napi::Object fit_to_js(Napi::Env env, const LinearFit& f) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("alpha", to_f64(env, f.alpha));
-  o.Set("beta", to_f64(env, f.beta));
+Napi::Object solve_to_js(Napi::Env env, const SolveInfo& info) {
   Napi::Object s = Napi::Object::New(env);
-  s.Set("method", f.solve.method);
-  s.Set("rank", f.solve.rank);
-  s.Set("cutoff", f.solve.cutoff);
-  s.Set("rcond", f.solve.rcond);
-  s.Set("ridge", f.solve.ridge);
-  o.Set("solve", s);
+  s.Set("method", info.method);
+  s.Set("rank", info.rank);
+  s.Set("cutoff", info.cutoff);
+  s.Set("rcond", info.rcond);
+  s.Set("ridge", info.ridge);
+  return s;
+}
+
+Napi::Object fit_to_js(Napi::Env env, const FitResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  if (r.degree == 2) {
+    const QuadraticFit& q = r.quadratic;
+    o.Set("alpha", to_f64(env, q.alpha));
+    o.Set("beta", to_f64(env, q.beta));
+    o.Set("a", to_f64(env, q.a));
+    if (!q.b.empty()) o.Set("b", to_f64(env, q.b));
+    o.Set("solve", solve_to_js(env, q.solve));
+  } else {
+    o.Set("alpha", to_f64(env, r.linear.alpha));
+    o.Set("beta", to_f64(env, r.linear.beta));
+    o.Set("solve", solve_to_js(env, r.linear.solve));
+  }
   return o;
+}
+
+// The compact quadratic form sent back from JS: { in, hidden, out, alpha, beta, W, V?, a, b? }.
+QuadraticFit read_quadratic(const Napi::Value& v, Arrays& arrays) {
+  if (!v.IsObject()) throw std::invalid_argument("expected a quadratic fit object");
+  Napi::Object o = v.As<Napi::Object>();
+  QuadraticFit q;
+  q.in = get_int(o, "in", 1, kMaxDim);
+  q.hidden = get_int(o, "hidden", 1, kMaxDim);
+  q.out = get_int(o, "out", 1, kMaxDim);
+  auto copy = [&](const char* key, size_t n, bool optional, std::vector<double>& dst) {
+    const double* p = arrays.take(o.Get(key), key, n, optional);
+    if (p) dst.assign(p, p + n);
+  };
+  copy("alpha", q.out, false, q.alpha);
+  copy("beta", product({q.in, q.out}), false, q.beta);
+  copy("W", product({q.hidden, q.in}), false, q.W);
+  copy("V", product({q.hidden, q.in}), true, q.V);
+  copy("a", product({q.out, q.hidden}), false, q.a);
+  copy("b", product({q.out, q.hidden}), true, q.b);
+  if (q.V.empty() != q.b.empty()) throw std::invalid_argument("V and b go together");
+  return q;
 }
 
 // Runs `body`, turning every C++ exception into a coded JS exception.
@@ -179,7 +229,7 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
   }
 }
 
-Napi::Value LinearFitSync(const Napi::CallbackInfo& info, bool glu) {
+Napi::Value FitSync(const Napi::CallbackInfo& info, bool glu) {
   return guarded(info, [&]() -> Napi::Value {
     FitArgs a;
     read_fit_args(info, glu, false, a);
@@ -187,9 +237,9 @@ Napi::Value LinearFitSync(const Napi::CallbackInfo& info, bool glu) {
   });
 }
 
-class LinearFitWorker : public Napi::AsyncWorker {
+class FitWorker : public Napi::AsyncWorker {
  public:
-  LinearFitWorker(Napi::Env env, std::unique_ptr<FitArgs> args)
+  FitWorker(Napi::Env env, std::unique_ptr<FitArgs> args)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(std::move(args)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -212,15 +262,15 @@ class LinearFitWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::unique_ptr<FitArgs> args_;
-  LinearFit result_;
+  FitResult result_;
   Failure failure_ = Failure::Other;
 };
 
-Napi::Value LinearFitAsync(const Napi::CallbackInfo& info, bool glu) {
+Napi::Value FitAsync(const Napi::CallbackInfo& info, bool glu) {
   return guarded(info, [&]() -> Napi::Value {
     auto args = std::make_unique<FitArgs>();
     read_fit_args(info, glu, true, *args);
-    auto* worker = new LinearFitWorker(info.Env(), std::move(args));
+    auto* worker = new FitWorker(info.Env(), std::move(args));
     Napi::Promise p = worker->Promise();
     worker->Queue();
     return p;
@@ -277,6 +327,41 @@ Napi::Value LinearPredict(const Napi::CallbackInfo& info) {
   });
 }
 
+// quadraticForm(fit, o) → G [in, in]
+Napi::Value QuadraticForm(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Arrays arrays;
+    QuadraticFit q = read_quadratic(info[0], arrays);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("o", info[1]);
+    const int out = get_int(o, "o", 0, q.out - 1);
+    std::vector<double> G(product({q.in, q.in}));
+    quadratic_form(q, out, G.data());
+    return to_f64(info.Env(), G);
+  });
+}
+
+// quadraticGamma(fit) → gamma [out, in(in+1)/2]
+Napi::Value QuadraticGamma(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Arrays arrays;
+    return to_f64(info.Env(), quadratic_gamma(read_quadratic(info[0], arrays)));
+  });
+}
+
+// quadraticPredict(fit, X, rows) → Y [rows, out]
+Napi::Value QuadraticPredict(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Arrays arrays;
+    QuadraticFit q = read_quadratic(info[0], arrays);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("rows", info[2]);
+    const int rows = get_int(o, "rows", 0, kMaxDim);
+    const double* X = arrays.take(info[1], "X", product({rows, q.in}), false);
+    return to_f64(info.Env(), quadratic_predict(q, rows, X));
+  });
+}
+
 // gemm(transA, transB, m, n, k, alpha, A, B) → C [m, n] = alpha·op(A)·op(B)
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
@@ -303,10 +388,13 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("integrals", Napi::Function::New(env, Integrals));
-  exports.Set("mlpLinearFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitSync(i, false); }));
-  exports.Set("gluLinearFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitSync(i, true); }));
-  exports.Set("mlpLinearFitAsync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitAsync(i, false); }));
-  exports.Set("gluLinearFitAsync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return LinearFitAsync(i, true); }));
+  exports.Set("mlpFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return FitSync(i, false); }));
+  exports.Set("gluFit", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return FitSync(i, true); }));
+  exports.Set("mlpFitAsync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return FitAsync(i, false); }));
+  exports.Set("gluFitAsync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return FitAsync(i, true); }));
+  exports.Set("quadraticForm", Napi::Function::New(env, QuadraticForm));
+  exports.Set("quadraticGamma", Napi::Function::New(env, QuadraticGamma));
+  exports.Set("quadraticPredict", Napi::Function::New(env, QuadraticPredict));
   exports.Set("linearPredict", Napi::Function::New(env, LinearPredict));
   return exports;
 }

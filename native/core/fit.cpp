@@ -54,45 +54,61 @@ Preactivations preactivation_stats(int rows, int in, const double* W, const doub
   return p;
 }
 
-LinearTerms mlp_linear_terms(const Mlp& net, const ComponentMoments& c) {
-  const int in = net.in, h = net.hidden, out = net.out;
-  Preactivations pre = preactivation_stats(h, in, net.W1, net.b1, c);
-  std::vector<double> e0(h), e1(h);
-  double e[2];
-  for (int i = 0; i < h; ++i) {
-    deriv_evs(net.act, 1, pre.m[i], pre.s[i], e);
-    e0[i] = e[0];
-    e1[i] = e[1];
-  }
+UnitExpectations mlp_units(const Mlp& net, const ComponentMoments& c, int kmax) {
+  UnitExpectations u;
+  u.kmax = kmax;
+  u.gate = preactivation_stats(net.hidden, net.in, net.W1, net.b1, c);
+  u.e.resize(static_cast<size_t>(net.hidden) * (kmax + 1));
+  for (int i = 0; i < net.hidden; ++i) deriv_evs(net.act, kmax, u.gate.m[i], u.gate.s[i], &u.e[idx(i, 0, kmax + 1)]);
+  return u;
+}
+
+UnitExpectations glu_units(const Glu& net, const ComponentMoments& c, int kmax) {
+  UnitExpectations u = {};
+  u.kmax = kmax;
+  const int in = net.in, h = net.hidden;
+  u.gate = preactivation_stats(h, in, net.W, net.b1, c);
+  u.value = preactivation_stats(h, in, net.V, net.b2, c);
+  // c_i = Cov(y_i, z_i) = w_iᵀ Σ v_i (DESIGN §3.2).
+  u.cross.resize(h);
+  const int r = c.identity_cov ? 0 : c.factor.rank;
+  for (int i = 0; i < h; ++i)
+    u.cross[i] = c.identity_cov ? dot(in, net.W + idx(i, 0, in), net.V + idx(i, 0, in))
+                                : dot(r, &u.gate.proj[idx(i, 0, r)], &u.value.proj[idx(i, 0, r)]);
+  u.e.resize(static_cast<size_t>(h) * (kmax + 1));
+  for (int i = 0; i < h; ++i) deriv_evs(net.act, kmax, u.gate.m[i], u.gate.s[i], &u.e[idx(i, 0, kmax + 1)]);
+  return u;
+}
+
+LinearTerms mlp_linear_terms_from_units(const Mlp& net, const UnitExpectations& u) {
+  const int in = net.in, h = net.hidden, out = net.out, w = u.kmax + 1;
   LinearTerms t;
   // E f = W2 E[φ(y)] + b2
   t.mean_output.assign(out, 0.0);
-  for (int o = 0; o < out; ++o) t.mean_output[o] = dot(h, net.W2 + idx(o, 0, h), e0.data()) + (net.b2 ? net.b2[o] : 0.0);
+  for (int o = 0; o < out; ++o) {
+    double acc = net.b2 ? net.b2[o] : 0.0;
+    for (int i = 0; i < h; ++i) acc += net.W2[idx(o, i, h)] * u.e[idx(i, 0, w)];
+    t.mean_output[o] = acc;
+  }
   // E ∇f = W1ᵀ diag(E[φ'(y)]) W2ᵀ, as W1ᵀ T with T[i, o] = E[φ'(y_i)] W2[o, i].
   std::vector<double> T(static_cast<size_t>(h) * out);
   for (int i = 0; i < h; ++i)
-    for (int o = 0; o < out; ++o) T[idx(i, o, out)] = e1[i] * net.W2[idx(o, i, h)];
+    for (int o = 0; o < out; ++o) T[idx(i, o, out)] = u.e[idx(i, 1, w)] * net.W2[idx(o, i, h)];
   t.mean_grad.assign(static_cast<size_t>(in) * out, 0.0);
   gemm(true, false, in, out, h, 1.0, net.W1, T.data(), 0.0, t.mean_grad.data());
   return t;
 }
 
-LinearTerms glu_linear_terms(const Glu& net, const ComponentMoments& c) {
-  const int in = net.in, h = net.hidden, out = net.out;
-  Preactivations gate = preactivation_stats(h, in, net.W, net.b1, c);
-  Preactivations value = preactivation_stats(h, in, net.V, net.b2, c);
-  // With g_i = φ(y_i) z_i, c_i = Cov(y_i, z_i) = w_iᵀ Σ v_i (DESIGN §3.2).
+LinearTerms glu_linear_terms_from_units(const Glu& net, const UnitExpectations& u) {
+  const int in = net.in, h = net.hidden, out = net.out, w = u.kmax + 1;
+  // g_i = φ(y_i) z_i: E g_i = m_z E[φ] + c_i E[φ'], E ∇g_i = a_i w_i + b_i v_i.
   std::vector<double> eg(h), a(h), bcoef(h);
-  double e[3];
-  const int r = c.identity_cov ? 0 : c.factor.rank;
   for (int i = 0; i < h; ++i) {
-    const double ci = c.identity_cov ? dot(in, net.W + idx(i, 0, in), net.V + idx(i, 0, in))
-                                     : dot(r, &gate.proj[idx(i, 0, r)], &value.proj[idx(i, 0, r)]);
-    deriv_evs(net.act, 2, gate.m[i], gate.s[i], e);
-    const double mz = value.m[i];
+    const double* e = &u.e[idx(i, 0, w)];
+    const double mz = u.value.m[i], ci = u.cross[i];
     eg[i] = mz * e[0] + ci * e[1];
-    a[i] = mz * e[1] + ci * e[2];  // coefficient of w_i in E ∇g_i
-    bcoef[i] = e[0];               // coefficient of v_i
+    a[i] = mz * e[1] + ci * e[2];
+    bcoef[i] = e[0];
   }
   LinearTerms t;
   t.mean_grad.assign(static_cast<size_t>(in) * out, 0.0);
@@ -114,6 +130,14 @@ LinearTerms glu_linear_terms(const Glu& net, const ComponentMoments& c) {
     for (int o = 0; o < out; ++o) T[idx(i, o, out)] = bcoef[i] * net.W2[idx(o, i, h)];
   gemm(true, false, in, out, h, 1.0, net.V, T.data(), 1.0, t.mean_grad.data());
   return t;
+}
+
+LinearTerms mlp_linear_terms(const Mlp& net, const ComponentMoments& c) {
+  return mlp_linear_terms_from_units(net, mlp_units(net, c, 1));
+}
+
+LinearTerms glu_linear_terms(const Glu& net, const ComponentMoments& c) {
+  return glu_linear_terms_from_units(net, glu_units(net, c, 2));
 }
 
 LinearFit linear_fit_from_terms(const InputDist& dist, const std::vector<ComponentMoments>& comps,

@@ -78,11 +78,25 @@ struct Preactivations {
 Preactivations preactivation_stats(int rows, int in, const double* W, const double* b,
                                    const ComponentMoments& c);
 
+// Per hidden unit under one Gaussian component: the gate preactivation's moments, the GLU
+// value preactivation's mean and its covariance with the gate (c_i = w_iᵀ Σ v_i), and
+// e[i, k] = E[φ^(k)(y_i)] for k = 0..kmax.
+struct UnitExpectations {
+  int kmax = 0;
+  Preactivations gate, value;
+  std::vector<double> cross;  // [hidden], GLU only
+  std::vector<double> e;      // [hidden, kmax + 1]
+};
+UnitExpectations mlp_units(const Mlp& net, const ComponentMoments& c, int kmax);
+UnitExpectations glu_units(const Glu& net, const ComponentMoments& c, int kmax);
+
 // E f [out] and E ∇f [in, out] of the network under one Gaussian component.
 struct LinearTerms {
   std::vector<double> mean_output;  // E f
   std::vector<double> mean_grad;    // E ∇f, [in, out]
 };
+LinearTerms mlp_linear_terms_from_units(const Mlp& net, const UnitExpectations& u);  // kmax ≥ 1
+LinearTerms glu_linear_terms_from_units(const Glu& net, const UnitExpectations& u);  // kmax ≥ 2
 LinearTerms mlp_linear_terms(const Mlp& net, const ComponentMoments& c);
 LinearTerms glu_linear_terms(const Glu& net, const ComponentMoments& c);
 

@@ -65,39 +65,36 @@ function invert(A: Float64Array, n: number): Float64Array {
 }
 
 /**
- * OLS of Y [rows, out] on [1, X] with HC0 standard errors. Returns coefficients and SEs laid
- * out like the library's results: alpha [out], beta [in, out].
+ * OLS of Y [rows, out] on the features F [rows, p] with HC0 standard errors: coef and se are
+ * [p, out].
  */
-export function regressLinear(X: Float64Array, Y: Float64Array, rows: number, n: number, out: number) {
-  const p = n + 1;
-  const XtX = new Float64Array(p * p);
-  const XtY = new Float64Array(p * out);
-  const feat = new Float64Array(p);
+export function regress(F: Float64Array, Y: Float64Array, rows: number, p: number, out: number) {
+  const FtF = new Float64Array(p * p);
+  const FtY = new Float64Array(p * out);
   for (let r = 0; r < rows; r++) {
-    feat[0] = 1;
-    for (let j = 0; j < n; j++) feat[j + 1] = X[r * n + j];
+    const f = r * p;
     for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) XtX[a * p + b] += feat[a] * feat[b];
-      for (let o = 0; o < out; o++) XtY[a * out + o] += feat[a] * Y[r * out + o];
+      const fa = F[f + a];
+      for (let b = 0; b < p; b++) FtF[a * p + b] += fa * F[f + b];
+      for (let o = 0; o < out; o++) FtY[a * out + o] += fa * Y[r * out + o];
     }
   }
-  const inv = invert(XtX, p);
+  const inv = invert(FtF, p);
   const coef = new Float64Array(p * out);
   for (let a = 0; a < p; a++) for (let o = 0; o < out; o++) {
     let v = 0;
-    for (let b = 0; b < p; b++) v += inv[a * p + b] * XtY[b * out + o];
+    for (let b = 0; b < p; b++) v += inv[a * p + b] * FtY[b * out + o];
     coef[a * out + o] = v;
   }
   // HC0: inv · (Σ e² f fᵀ) · inv, per output.
   const meat = new Float64Array(out * p * p);
   for (let r = 0; r < rows; r++) {
-    feat[0] = 1;
-    for (let j = 0; j < n; j++) feat[j + 1] = X[r * n + j];
+    const f = r * p;
     for (let o = 0; o < out; o++) {
       let e = Y[r * out + o];
-      for (let a = 0; a < p; a++) e -= feat[a] * coef[a * out + o];
+      for (let a = 0; a < p; a++) e -= F[f + a] * coef[a * out + o];
       const e2 = e * e;
-      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) meat[o * p * p + a * p + b] += e2 * feat[a] * feat[b];
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) meat[o * p * p + a * p + b] += e2 * F[f + a] * F[f + b];
     }
   }
   const se = new Float64Array(p * out);
@@ -108,11 +105,49 @@ export function regressLinear(X: Float64Array, Y: Float64Array, rows: number, n:
       se[a * out + o] = Math.sqrt(Math.max(v, 0));
     }
   }
+  return { coef, se };
+}
+
+/** OLS on [1, x]: alpha [out], beta [in, out] and their HC0 standard errors. */
+export function regressLinear(X: Float64Array, Y: Float64Array, rows: number, n: number, out: number) {
+  const p = n + 1;
+  const F = new Float64Array(rows * p);
+  for (let r = 0; r < rows; r++) {
+    F[r * p] = 1;
+    for (let j = 0; j < n; j++) F[r * p + 1 + j] = X[r * n + j];
+  }
+  const { coef, se } = regress(F, Y, rows, p, out);
+  return { alpha: coef.slice(0, out), beta: coef.slice(out), alphaSe: se.slice(0, out), betaSe: se.slice(out) };
+}
+
+/**
+ * OLS on [1, x, x_i x_j (i ≥ j, DESIGN §2 packing)]: alpha [out], beta [in, out],
+ * gamma [out, in(in+1)/2] (transposed to the library's layout) and their standard errors.
+ */
+export function regressQuadratic(X: Float64Array, Y: Float64Array, rows: number, n: number, out: number) {
+  const m = (n * (n + 1)) / 2;
+  const p = 1 + n + m;
+  const F = new Float64Array(rows * p);
+  for (let r = 0; r < rows; r++) {
+    const f = r * p;
+    F[f] = 1;
+    for (let j = 0; j < n; j++) F[f + 1 + j] = X[r * n + j];
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) F[f + 1 + n + (i * (i + 1)) / 2 + j] = X[r * n + i] * X[r * n + j];
+  }
+  const { coef, se } = regress(F, Y, rows, p, out);
+  const gamma = new Float64Array(out * m);
+  const gammaSe = new Float64Array(out * m);
+  for (let k = 0; k < m; k++) for (let o = 0; o < out; o++) {
+    gamma[o * m + k] = coef[(1 + n + k) * out + o];
+    gammaSe[o * m + k] = se[(1 + n + k) * out + o];
+  }
   return {
     alpha: coef.slice(0, out),
-    beta: coef.slice(out),
+    beta: coef.slice(out, (1 + n) * out),
+    gamma,
     alphaSe: se.slice(0, out),
-    betaSe: se.slice(out),
+    betaSe: se.slice(out, (1 + n) * out),
+    gammaSe,
   };
 }
 

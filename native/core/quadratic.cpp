@@ -1,0 +1,189 @@
+// Degree-2 approximants under one Gaussian (see quadratic.hpp).
+#include "quadratic.hpp"
+
+#include <cblas.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace polyapprox {
+
+namespace {
+size_t idx(long i, long j, long cols) { return static_cast<size_t>(i * cols + j); }
+
+void require_single_gaussian(const InputDist& dist) {
+  if (dist.K != 1) throw std::invalid_argument("degree-2 fits need a single Gaussian input (K = 1)");
+}
+
+// alpha and beta from the Hermite expansion around μ, given E f, E∇f and the quadratic part:
+// beta = E∇f − Hμ, alpha = E f − E∇fᵀμ + ½ μᵀHμ − ½ tr(HΣ), with Hμ, μᵀHμ and tr(HΣ) supplied
+// per output (computed from the compact form, never from H).
+void fold_center(QuadraticFit& fit, const LinearTerms& t, const std::vector<double>& mu,
+                 const std::vector<double>& h_mu, const std::vector<double>& mu_h_mu,
+                 const std::vector<double>& tr_h_sigma) {
+  const int n = fit.in, out = fit.out;
+  fit.beta.assign(static_cast<size_t>(n) * out, 0.0);
+  fit.alpha.assign(out, 0.0);
+  for (int o = 0; o < out; ++o) {
+    double acc = t.mean_output[o] + 0.5 * mu_h_mu[o] - 0.5 * tr_h_sigma[o];
+    for (int j = 0; j < n; ++j) {
+      fit.beta[idx(j, o, out)] = t.mean_grad[idx(j, o, out)] - h_mu[idx(j, o, out)];
+      acc -= t.mean_grad[idx(j, o, out)] * mu[j];
+    }
+    fit.alpha[o] = acc;
+  }
+}
+}  // namespace
+
+QuadraticFit mlp_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt) {
+  require_single_gaussian(dist);
+  const int n = net.in, h = net.hidden, out = net.out;
+  ComponentMoments c = component_moments(dist, 0, opt.psd_tol);
+  UnitExpectations u = mlp_units(net, c, 2);
+  LinearTerms t = mlp_linear_terms_from_units(net, u);
+  QuadraticFit fit;
+  fit.in = n, fit.hidden = h, fit.out = out;
+  fit.W.assign(net.W1, net.W1 + static_cast<size_t>(h) * n);
+  // E[∇²f_o] = W1ᵀ diag(W2[o, :] ⊙ E[φ''(y)]) W1
+  fit.a.resize(static_cast<size_t>(out) * h);
+  for (int o = 0; o < out; ++o)
+    for (int i = 0; i < h; ++i) fit.a[idx(o, i, h)] = net.W2[idx(o, i, h)] * u.e[idx(i, 2, 3)];
+  // With p_i = w_iᵀμ: Hμ = W1ᵀ (a_o ⊙ p), μᵀHμ = Σ a p², tr(HΣ) = Σ a s².
+  std::vector<double> p(h);
+  for (int i = 0; i < h; ++i) p[i] = u.gate.m[i] - (net.b1 ? net.b1[i] : 0.0);
+  std::vector<double> T(static_cast<size_t>(h) * out), h_mu(static_cast<size_t>(n) * out), mhm(out, 0.0), trs(out, 0.0);
+  for (int i = 0; i < h; ++i)
+    for (int o = 0; o < out; ++o) {
+      const double a = fit.a[idx(o, i, h)];
+      T[idx(i, o, out)] = a * p[i];
+      mhm[o] += a * p[i] * p[i];
+      trs[o] += a * u.gate.s[i] * u.gate.s[i];
+    }
+  gemm(true, false, n, out, h, 1.0, net.W1, T.data(), 0.0, h_mu.data());
+  fold_center(fit, t, c.mean, h_mu, mhm, trs);
+  fit.solve.method = "stein";
+  fit.solve.rank = c.identity_cov ? n : c.factor.rank;
+  fit.solve.rcond = opt.rcond;
+  fit.solve.ridge = opt.ridge;
+  return fit;
+}
+
+QuadraticFit glu_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt) {
+  require_single_gaussian(dist);
+  const int n = net.in, h = net.hidden, out = net.out;
+  ComponentMoments c = component_moments(dist, 0, opt.psd_tol);
+  UnitExpectations u = glu_units(net, c, 3);
+  LinearTerms t = glu_linear_terms_from_units(net, u);
+  QuadraticFit fit;
+  fit.in = n, fit.hidden = h, fit.out = out;
+  fit.W.assign(net.W, net.W + static_cast<size_t>(h) * n);
+  fit.V.assign(net.V, net.V + static_cast<size_t>(h) * n);
+  // E[∇²g_i] = (m_z E[φ''] + c_i E[φ''']) w_i w_iᵀ + E[φ'] (w_i v_iᵀ + v_i w_iᵀ), projected by W2.
+  fit.a.assign(static_cast<size_t>(out) * h, 0.0);
+  fit.b.assign(static_cast<size_t>(out) * h, 0.0);
+  for (int i = 0; i < h; ++i) {
+    const double* e = &u.e[idx(i, 0, 4)];
+    const double A = u.value.m[i] * e[2] + u.cross[i] * e[3], B = e[1];
+    if (!net.W2) {
+      fit.a[idx(i, i, h)] = A;
+      fit.b[idx(i, i, h)] = B;
+    } else {
+      for (int o = 0; o < out; ++o) {
+        fit.a[idx(o, i, h)] = net.W2[idx(o, i, h)] * A;
+        fit.b[idx(o, i, h)] = net.W2[idx(o, i, h)] * B;
+      }
+    }
+  }
+  // p = Wμ, q = Vμ: Hμ = Wᵀ(a⊙p + b⊙q) + Vᵀ(b⊙p), μᵀHμ = Σ a p² + 2 b p q,
+  // tr(HΣ) = Σ a s² + 2 b c.
+  std::vector<double> p(h), q(h);
+  for (int i = 0; i < h; ++i) {
+    p[i] = u.gate.m[i] - (net.b1 ? net.b1[i] : 0.0);
+    q[i] = u.value.m[i] - (net.b2 ? net.b2[i] : 0.0);
+  }
+  std::vector<double> TW(static_cast<size_t>(h) * out), TV(static_cast<size_t>(h) * out);
+  std::vector<double> h_mu(static_cast<size_t>(n) * out), mhm(out, 0.0), trs(out, 0.0);
+  for (int i = 0; i < h; ++i)
+    for (int o = 0; o < out; ++o) {
+      const double a = fit.a[idx(o, i, h)], b = fit.b[idx(o, i, h)];
+      TW[idx(i, o, out)] = a * p[i] + b * q[i];
+      TV[idx(i, o, out)] = b * p[i];
+      mhm[o] += a * p[i] * p[i] + 2 * b * p[i] * q[i];
+      trs[o] += a * u.gate.s[i] * u.gate.s[i] + 2 * b * u.cross[i];
+    }
+  gemm(true, false, n, out, h, 1.0, net.W, TW.data(), 0.0, h_mu.data());
+  gemm(true, false, n, out, h, 1.0, net.V, TV.data(), 1.0, h_mu.data());
+  fold_center(fit, t, c.mean, h_mu, mhm, trs);
+  fit.solve.method = "stein";
+  fit.solve.rank = c.identity_cov ? n : c.factor.rank;
+  fit.solve.rcond = opt.rcond;
+  fit.solve.ridge = opt.ridge;
+  return fit;
+}
+
+void quadratic_form(const QuadraticFit& fit, int o, double* G) {
+  const int n = fit.in, h = fit.hidden;
+  if (o < 0 || o >= fit.out) throw std::invalid_argument("output index out of range");
+  // G = ½ Σ_i a_i w_i w_iᵀ: split a by sign so each half is a symmetric rank-k update (dsyrk,
+  // half the flops of a general product): G = ½ (P ᵀP − NᵀN), rows of P, N = √|a_i| w_i.
+  std::vector<double> P, N;
+  int np = 0, nn = 0;
+  P.reserve(static_cast<size_t>(h) * n);
+  for (int i = 0; i < h; ++i) {
+    const double a = fit.a[idx(o, i, h)];
+    if (a == 0) continue;
+    std::vector<double>& dst = a > 0 ? P : N;
+    (a > 0 ? np : nn)++;
+    const double r = std::sqrt(std::fabs(a));
+    for (int j = 0; j < n; ++j) dst.push_back(r * fit.W[idx(i, j, n)]);
+  }
+  std::fill(G, G + static_cast<size_t>(n) * n, 0.0);
+  if (np) cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, np, 0.5, P.data(), n, 1.0, G, n);
+  if (nn) cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, nn, -0.5, N.data(), n, 1.0, G, n);
+  if (!fit.b.empty()) {
+    // + ½ Σ_i b_i (w_i v_iᵀ + v_i w_iᵀ) = ½ (Bᵀ V + Vᵀ B) with rows of B = b_i w_i: dsyr2k.
+    std::vector<double> B(static_cast<size_t>(h) * n);
+    for (int i = 0; i < h; ++i)
+      for (int j = 0; j < n; ++j) B[idx(i, j, n)] = fit.b[idx(o, i, h)] * fit.W[idx(i, j, n)];
+    cblas_dsyr2k(CblasRowMajor, CblasLower, CblasTrans, n, h, 0.5, B.data(), n, fit.V.data(), n, 1.0, G, n);
+  }
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < i; ++j) G[idx(j, i, n)] = G[idx(i, j, n)];
+}
+
+std::vector<double> quadratic_gamma(const QuadraticFit& fit) {
+  const int n = fit.in;
+  const size_t packed = static_cast<size_t>(n) * (n + 1) / 2;
+  std::vector<double> gamma(packed * fit.out), G(static_cast<size_t>(n) * n);
+  for (int o = 0; o < fit.out; ++o) {
+    quadratic_form(fit, o, G.data());
+    double* g = &gamma[packed * o];
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < i; ++j) g[static_cast<size_t>(i) * (i + 1) / 2 + j] = 2 * G[idx(i, j, n)];
+      g[static_cast<size_t>(i) * (i + 1) / 2 + i] = G[idx(i, i, n)];
+    }
+  }
+  return gamma;
+}
+
+std::vector<double> quadratic_predict(const QuadraticFit& fit, int rows, const double* X) {
+  const int n = fit.in, h = fit.hidden, out = fit.out;
+  std::vector<double> Y(static_cast<size_t>(rows) * out);
+  for (int r = 0; r < rows; ++r)
+    for (int o = 0; o < out; ++o) Y[idx(r, o, out)] = fit.alpha[o];
+  gemm(false, false, rows, out, n, 1.0, X, fit.beta.data(), 1.0, Y.data());
+  // xᵀG_o x = ½ Σ_i a[o,i] (w_i·x)² + Σ_i b[o,i] (w_i·x)(v_i·x): two more products.
+  std::vector<double> Z(static_cast<size_t>(rows) * h), S(static_cast<size_t>(rows) * h);
+  gemm(false, true, rows, h, n, 1.0, X, fit.W.data(), 0.0, Z.data());
+  for (size_t k = 0; k < S.size(); ++k) S[k] = 0.5 * Z[k] * Z[k];
+  gemm(false, true, rows, out, h, 1.0, S.data(), fit.a.data(), 1.0, Y.data());
+  if (!fit.b.empty()) {
+    std::vector<double> Zv(static_cast<size_t>(rows) * h);
+    gemm(false, true, rows, h, n, 1.0, X, fit.V.data(), 0.0, Zv.data());
+    for (size_t k = 0; k < S.size(); ++k) S[k] = Z[k] * Zv[k];
+    gemm(false, true, rows, out, h, 1.0, S.data(), fit.b.data(), 1.0, Y.data());
+  }
+  return Y;
+}
+
+}  // namespace polyapprox
