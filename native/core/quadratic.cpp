@@ -151,17 +151,21 @@ void quadratic_form(const QuadraticFit& fit, int o, double* G) {
     for (int j = 0; j < i; ++j) G[idx(j, i, n)] = G[idx(i, j, n)];
 }
 
+void pack_gamma(int n, const double* G, double* g) {
+  for (int i = 0; i < n; ++i) {
+    const size_t base = static_cast<size_t>(i) * (i + 1) / 2;
+    for (int j = 0; j < i; ++j) g[base + j] = 2 * G[idx(i, j, n)];
+    g[base + i] = G[idx(i, i, n)];
+  }
+}
+
 std::vector<double> quadratic_gamma(const QuadraticFit& fit) {
   const int n = fit.in;
   const size_t packed = static_cast<size_t>(n) * (n + 1) / 2;
   std::vector<double> gamma(packed * fit.out), G(static_cast<size_t>(n) * n);
   for (int o = 0; o < fit.out; ++o) {
     quadratic_form(fit, o, G.data());
-    double* g = &gamma[packed * o];
-    for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < i; ++j) g[static_cast<size_t>(i) * (i + 1) / 2 + j] = 2 * G[idx(i, j, n)];
-      g[static_cast<size_t>(i) * (i + 1) / 2 + i] = G[idx(i, i, n)];
-    }
+    pack_gamma(n, G.data(), &gamma[packed * o]);
   }
   return gamma;
 }
