@@ -8,88 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "fit.hpp"
 #include "integrals.hpp"
 #include "quadratic.hpp"
 
 namespace {
 using namespace polyapprox;
-
-Napi::Error coded(Napi::Env env, const std::string& msg, const char* code, bool range = false) {
-  Napi::Error err = range ? Napi::RangeError::New(env, msg) : Napi::Error::New(env, msg);
-  err.Set("code", Napi::String::New(env, code));
-  return err;
-}
-
-// Which family a core exception belongs to, so the JS side can translate it.
-enum class Failure { None, Domain, Argument, Other };
-
-Failure classify(const std::exception& e) {
-  if (dynamic_cast<const std::domain_error*>(&e)) return Failure::Domain;
-  if (dynamic_cast<const std::invalid_argument*>(&e)) return Failure::Argument;
-  return Failure::Other;
-}
-
-Napi::Error failure_to_js(Napi::Env env, Failure f, const std::string& msg) {
-  switch (f) {
-    case Failure::Domain: return coded(env, msg, "ERR_POLYAPPROX_DOMAIN", true);
-    case Failure::Argument: return coded(env, msg, "ERR_POLYAPPROX_INVALID_ARGUMENT", true);
-    default: return coded(env, msg, "ERR_POLYAPPROX_NATIVE");
-  }
-}
-
-// Arguments of a fit, either borrowed from JS buffers (sync) or copied (async, so that the
-// worker thread never touches JS-owned memory).
-struct Arrays {
-  std::vector<std::vector<double>> owned;
-  bool copy = false;
-  const double* take(const Napi::Value& v, const char* name, size_t expected, bool optional) {
-    if (v.IsUndefined() || v.IsNull()) {
-      if (optional) return nullptr;
-      throw std::invalid_argument(std::string(name) + " is required");
-    }
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      throw std::invalid_argument(std::string(name) + " must be a Float64Array");
-    auto arr = v.As<Napi::Float64Array>();
-    if (arr.ElementLength() != expected)
-      throw std::invalid_argument(std::string(name) + " must have " + std::to_string(expected) +
-                                  " elements, got " + std::to_string(arr.ElementLength()));
-    if (!copy) return arr.Data();
-    owned.emplace_back(arr.Data(), arr.Data() + expected);
-    return owned.back().data();
-  }
-};
-
-int get_int(const Napi::Object& o, const char* key, int lo, int hi) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw std::invalid_argument(std::string(key) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= lo && d <= hi) || d != static_cast<int>(d))
-    throw std::invalid_argument(std::string(key) + " out of range");
-  return static_cast<int>(d);
-}
-
-double get_double(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw std::invalid_argument(std::string(key) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-constexpr int kMaxDim = 1 << 28;
-
-Activation read_activation(const Napi::Object& o) {
-  Activation a;
-  a.kind = static_cast<ActKind>(get_int(o, "act", 0, kActKindCount - 1));
-  a.threshold = get_double(o, "threshold");
-  a.slope = get_double(o, "slope");
-  return a;
-}
-
-size_t product(std::initializer_list<int> dims) {
-  size_t p = 1;
-  for (int d : dims) p *= static_cast<size_t>(d);
-  return p;
-}
+using namespace polyapprox_addon;
 
 struct FitArgs {
   bool glu = false;
@@ -159,12 +85,6 @@ FitResult run_fit(const FitArgs& a) {
   return r;
 }
 
-Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v) {
-  Napi::Float64Array arr = Napi::Float64Array::New(env, v.size());
-  std::copy(v.begin(), v.end(), arr.Data());
-  return arr;
-}
-
 Napi::Object solve_to_js(Napi::Env env, const SolveInfo& info) {
   Napi::Object s = Napi::Object::New(env);
   s.Set("method", info.method);
@@ -190,43 +110,6 @@ Napi::Object fit_to_js(Napi::Env env, const FitResult& r) {
     o.Set("solve", solve_to_js(env, r.linear.solve));
   }
   return o;
-}
-
-// The compact quadratic form sent back from JS: { in, hidden, out, alpha, beta, W, V?, a, b? }.
-QuadraticFit read_quadratic(const Napi::Value& v, Arrays& arrays) {
-  if (!v.IsObject()) throw std::invalid_argument("expected a quadratic fit object");
-  Napi::Object o = v.As<Napi::Object>();
-  QuadraticFit q;
-  q.in = get_int(o, "in", 1, kMaxDim);
-  q.hidden = get_int(o, "hidden", 1, kMaxDim);
-  q.out = get_int(o, "out", 1, kMaxDim);
-  auto copy = [&](const char* key, size_t n, bool optional, std::vector<double>& dst) {
-    const double* p = arrays.take(o.Get(key), key, n, optional);
-    if (p) dst.assign(p, p + n);
-  };
-  copy("alpha", q.out, false, q.alpha);
-  copy("beta", product({q.in, q.out}), false, q.beta);
-  copy("W", product({q.hidden, q.in}), false, q.W);
-  copy("V", product({q.hidden, q.in}), true, q.V);
-  copy("a", product({q.out, q.hidden}), false, q.a);
-  copy("b", product({q.out, q.hidden}), true, q.b);
-  if (q.V.empty() != q.b.empty()) throw std::invalid_argument("V and b go together");
-  return q;
-}
-
-// Runs `body`, turning every C++ exception into a coded JS exception.
-template <class F>
-Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
-  Napi::Env env = info.Env();
-  try {
-    return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw failure_to_js(env, classify(e), e.what());
-  } catch (...) {
-    throw coded(env, "unknown native error", "ERR_POLYAPPROX_NATIVE");
-  }
 }
 
 Napi::Value FitSync(const Napi::CallbackInfo& info, bool glu) {
