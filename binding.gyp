@@ -9,6 +9,7 @@
         'native/core/linalg.cpp',
         'native/core/fit.cpp',
         'native/core/quadratic.cpp',
+        'native/core/hermite.cpp',
         'native/addon/addon.cpp',
       ],
       'defines': [
