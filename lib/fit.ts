@@ -2,10 +2,11 @@
  * Public fitting API: ols (MLP) and gluOls (GLU), sync and async, dispatched to the native
  * core or the JS fallback after one round of validation.
  */
-import { actKindIndex } from './activation';
+import { actKindIndex, MAX_DERIV_ORDER } from './activation';
 import { BackendName, requireNative, resolveBackend } from './backend';
 import { argumentError, invalidArgument } from './errors';
 import * as js from './js/fit';
+import * as jsh from './js/hermite';
 import * as jsq from './js/quadratic';
 import { NotPsdError } from './js/linalg';
 import { expectShape, TensorLike, toTensor } from './tensor';
@@ -178,7 +179,56 @@ export class QuadraticApproximant {
   }
 }
 
-export type Approximant = LinearApproximant | QuadraticApproximant;
+/**
+ * A degree-n (n ≥ 3) least-squares approximant under one Gaussian in compact neuron-wise
+ * Hermite form (DESIGN §3.2): each unit's activation is replaced by its degree-n Hermite
+ * truncation, so predict() costs O(in·hidden + hidden·n) per row and nothing of size in² exists.
+ */
+export class CompactApproximant {
+  readonly degree: number;
+  readonly solve: SolveInfo;
+  readonly backend: BackendName;
+  readonly input: InputKind;
+  /** The compact form: per unit i, m_i, s_i² and coef[i, k] of H_k(y − m_i) (see hermite.hpp). */
+  readonly compact: Readonly<jsh.CompactFitData>;
+
+  constructor(data: jsh.CompactFitData, backend: BackendName, input: InputKind) {
+    this.compact = data;
+    this.degree = data.degree;
+    this.solve = data.solve;
+    this.backend = backend;
+    this.input = input;
+  }
+
+  get in(): number {
+    return this.compact.in;
+  }
+
+  get out(): number {
+    return this.compact.out;
+  }
+
+  /**
+   * Evaluates the approximant.
+   * @param x inputs [rows, in] (or one input [in]).
+   * @returns outputs [rows, out] (or [out]).
+   * @example pa.ols(net, { degree: 4, input }).predict(x)
+   */
+  predict(x: TensorLike): ResultTensor {
+    const t = toTensor(x, 'x');
+    const single = t.shape.length === 1;
+    if (single) expectShape(t, 'x', ['in'], [this.in]);
+    else expectShape(t, 'x', ['rows', 'in'], [null, this.in]);
+    const rows = single ? 1 : t.shape[0];
+    const data =
+      this.backend === 'native'
+        ? (requireNative().compactPredict(this.compact, t.data, rows) as Float64Array)
+        : jsh.compactPredict(this.compact, rows, t.data);
+    return { data, shape: single ? [this.out] : [rows, this.out] };
+  }
+}
+
+export type Approximant = LinearApproximant | QuadraticApproximant | CompactApproximant;
 
 export interface FitOptionsSpec extends CommonOptions {
   /**
@@ -227,8 +277,12 @@ function prepare(kind: 'mlp' | 'glu', net: unknown, opts: unknown): Job {
   const { degree, fit } = parseOptions(opts);
   const o = (opts ?? {}) as FitOptionsSpec;
   const dist = parseInput(o.input, parsedNet.in);
-  if (degree === 2 && dist.K > 1) {
+  if (degree >= 2 && dist.K > 1) {
     throw invalidArgument('options.degree', '1 under a mixture input (exact mixture quadratics are not implemented yet; fit degree 2 under the moment-matched Gaussian instead)', degree);
+  }
+  if (kind === 'glu' && degree > MAX_DERIV_ORDER - 1) {
+    // A GLU's degree-n form needs E[φ^(n+1)], and the integrals go to order MAX_DERIV_ORDER.
+    throw invalidArgument('options.degree', `at most ${MAX_DERIV_ORDER - 1} for a GLU`, degree);
   }
   const mode = o.gamma ?? 'auto';
   if (!['auto', 'eager', 'lazy'].includes(mode)) throw invalidArgument('options.gamma', "one of 'auto', 'eager', 'lazy'", mode);
@@ -245,19 +299,33 @@ function nativeArgs(job: Job): [object, object, object] {
   return [net, job.dist, { ...job.fit, degree: job.degree }];
 }
 
-type RawFit = { alpha: Float64Array; beta: Float64Array; a?: Float64Array; b?: Float64Array | null; solve: SolveInfo };
+/** What a backend returns: linear (alpha, beta), quadratic (+ a, b) or compact (m, s2, coef…). */
+interface RawFit {
+  alpha?: Float64Array;
+  beta?: Float64Array;
+  a?: Float64Array;
+  b?: Float64Array | null;
+  m?: Float64Array;
+  s2?: Float64Array;
+  coef?: Float64Array;
+  mz?: Float64Array | null;
+  kappa?: Float64Array | null;
+  coefR?: Float64Array | null;
+  solve: SolveInfo;
+}
 
 function wrap(job: Job, raw: RawFit): Approximant {
   const { in: n, hidden, out } = job.net;
-  if (job.degree === 1) return new LinearApproximant({ ...raw, in: n, out }, job.backend, job.input);
+  if (job.degree === 1) return new LinearApproximant({ alpha: raw.alpha!, beta: raw.beta!, solve: raw.solve, in: n, out }, job.backend, job.input);
+  if (job.degree >= 3) return new CompactApproximant(compactData(job, raw), job.backend, job.input);
   const glu = job.kind === 'glu' ? (job.net as js.GluData) : null;
   const W = glu ? glu.W : (job.net as js.MlpData).W1;
   const data: jsq.QuadraticFitData = {
     in: n,
     hidden,
     out,
-    alpha: raw.alpha,
-    beta: raw.beta,
+    alpha: raw.alpha!,
+    beta: raw.beta!,
     // Copies: the fit must not change if the caller later reuses their weight buffers.
     W: W.slice(),
     V: glu ? glu.V.slice() : null,
@@ -268,7 +336,41 @@ function wrap(job: Job, raw: RawFit): Approximant {
   return new QuadraticApproximant(data, job.backend, job.input, job.gammaEager);
 }
 
-function runJs(job: Job): RawFit {
+/** Rebuilds the compact form around the native result (the weights stay on the JS side). */
+function compactData(job: Job, raw: RawFit): jsh.CompactFitData {
+  if (raw.coef === undefined) return raw as unknown as jsh.CompactFitData; // already whole (JS backend)
+  const { in: n, hidden, out } = job.net;
+  const glu = job.kind === 'glu' ? (job.net as js.GluData) : null;
+  const mlp = glu ? null : (job.net as js.MlpData);
+  const zeros = (k: number) => new Float64Array(k);
+  return {
+    in: n,
+    hidden,
+    out,
+    degree: job.degree,
+    glu: !!glu,
+    W: (glu ? glu.W : mlp!.W1).slice(),
+    b1: (glu ? glu.b1 : mlp!.b1)?.slice() ?? zeros(hidden),
+    V: glu ? glu.V.slice() : null,
+    b2: glu ? (glu.b2?.slice() ?? zeros(hidden)) : null,
+    W2: glu ? (glu.W2?.slice() ?? null) : mlp!.W2.slice(),
+    biasOut: mlp?.b2?.slice() ?? zeros(out),
+    m: raw.m!,
+    s2: raw.s2!,
+    coef: raw.coef,
+    mz: raw.mz ?? null,
+    kappa: raw.kappa ?? null,
+    coefR: raw.coefR ?? null,
+    solve: raw.solve,
+  };
+}
+
+function runJs(job: Job): RawFit | jsh.CompactFitData {
+  if (job.degree >= 3) {
+    return job.kind === 'mlp'
+      ? jsh.mlpCompactFit(job.net as js.MlpData, job.dist, job.degree, job.fit)
+      : jsh.gluCompactFit(job.net as js.GluData, job.dist, job.degree, job.fit);
+  }
   if (job.degree === 2) {
     return job.kind === 'mlp'
       ? jsq.mlpQuadraticFit(job.net as js.MlpData, job.dist, job.fit)
@@ -285,7 +387,9 @@ function runSync(job: Job): Approximant {
       const addon = requireNative();
       return wrap(job, (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(...nativeArgs(job)) as RawFit);
     }
-    return wrap(job, runJs(job));
+    const raw = runJs(job);
+    if (job.degree >= 3) return new CompactApproximant(raw as jsh.CompactFitData, job.backend, job.input);
+    return wrap(job, raw as RawFit);
   } catch (e) {
     throw translateFitError(e, job.dist, job.input);
   }
@@ -308,7 +412,7 @@ async function runAsync(job: Job): Promise<Approximant> {
 /**
  * Least-squares polynomial approximant of an MLP f(x) = W2 φ(W1 x + b1) + b2.
  * @param net `{ W1 [hidden, in], b1? [hidden], W2 [out, hidden], b2? [out], act }`.
- * @param opts `{ degree: 1 | 2, input: { type: 'standard' | 'gaussian' | 'mixture', ... }, backend,
+ * @param opts `{ degree: 1..8 (GLU: 1..7), input: { type: 'standard' | 'gaussian' | 'mixture', ... }, backend,
  *   rcond, ridge, psdTol }`.
  * @returns the approximant: `alpha` [out], `beta` [in, out], `predict(x)`.
  * @throws TypeError / RangeError naming the offending argument (shapes, NaN/Inf, covariance not
@@ -318,6 +422,7 @@ async function runAsync(job: Job): Promise<Approximant> {
  */
 export function ols(net: MlpSpec, opts?: FitOptionsSpec & { degree?: 1 }): LinearApproximant;
 export function ols(net: MlpSpec, opts: FitOptionsSpec & { degree: 2 }): QuadraticApproximant;
+export function ols(net: MlpSpec, opts: FitOptionsSpec & { degree: 3 | 4 | 5 | 6 | 7 | 8 }): CompactApproximant;
 export function ols(net: MlpSpec, opts?: FitOptionsSpec): Approximant;
 export function ols(net: MlpSpec, opts?: FitOptionsSpec): Approximant {
   return runSync(prepare('mlp', net, opts));
@@ -326,6 +431,7 @@ export function ols(net: MlpSpec, opts?: FitOptionsSpec): Approximant {
 /** As {@link ols}, off the event loop (native AsyncWorker). */
 export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec & { degree?: 1 }): Promise<LinearApproximant>;
 export function olsAsync(net: MlpSpec, opts: FitOptionsSpec & { degree: 2 }): Promise<QuadraticApproximant>;
+export function olsAsync(net: MlpSpec, opts: FitOptionsSpec & { degree: 3 | 4 | 5 | 6 | 7 | 8 }): Promise<CompactApproximant>;
 export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<Approximant>;
 export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<Approximant> {
   try {
@@ -347,6 +453,7 @@ export function olsAsync(net: MlpSpec, opts?: FitOptionsSpec): Promise<Approxima
  */
 export function gluOls(net: GluSpec, opts?: FitOptionsSpec & { degree?: 1 }): LinearApproximant;
 export function gluOls(net: GluSpec, opts: FitOptionsSpec & { degree: 2 }): QuadraticApproximant;
+export function gluOls(net: GluSpec, opts: FitOptionsSpec & { degree: 3 | 4 | 5 | 6 | 7 | 8 }): CompactApproximant;
 export function gluOls(net: GluSpec, opts?: FitOptionsSpec): Approximant;
 export function gluOls(net: GluSpec, opts?: FitOptionsSpec): Approximant {
   return runSync(prepare('glu', net, opts));
@@ -355,6 +462,7 @@ export function gluOls(net: GluSpec, opts?: FitOptionsSpec): Approximant {
 /** As {@link gluOls}, off the event loop. */
 export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec & { degree?: 1 }): Promise<LinearApproximant>;
 export function gluOlsAsync(net: GluSpec, opts: FitOptionsSpec & { degree: 2 }): Promise<QuadraticApproximant>;
+export function gluOlsAsync(net: GluSpec, opts: FitOptionsSpec & { degree: 3 | 4 | 5 | 6 | 7 | 8 }): Promise<CompactApproximant>;
 export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec): Promise<Approximant>;
 export function gluOlsAsync(net: GluSpec, opts?: FitOptionsSpec): Promise<Approximant> {
   try {

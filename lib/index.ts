@@ -6,7 +6,7 @@ export { backends, backendInfo } from './backend';
 export type { BackendName } from './backend';
 export { ev, primeEv, derivEv, polyEv } from './integrals';
 export type { IntegralOptions } from './integrals';
-export { ols, olsAsync, gluOls, gluOlsAsync, LinearApproximant, QuadraticApproximant } from './fit';
+export { ols, olsAsync, gluOls, gluOlsAsync, LinearApproximant, QuadraticApproximant, CompactApproximant } from './fit';
 export type { Approximant, MlpSpec, GluSpec, InputSpec, FitOptionsSpec, ResultTensor, SolveInfo } from './fit';
 export { ACT_KINDS } from './activation';
 export type { ActivationSpec, ActKind } from './activation';

@@ -165,7 +165,7 @@ export interface CommonOptions {
   psdTol?: number;
 }
 
-export const SUPPORTED_DEGREES = [1, 2] as const;
+export const SUPPORTED_DEGREES = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
 function nonNegative(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;

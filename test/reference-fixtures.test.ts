@@ -19,7 +19,7 @@ function fitCase(c: ReferenceCase, backend: 'native' | 'js') {
       : c.input.type === 'gaussian'
         ? { type: 'gaussian' as const, mean: Float64Array.from(c.input.mean), cov: f64(c.input.cov) }
         : { type: 'mixture' as const, weights: Float64Array.from(c.input.weights), means: f64(c.input.means), covs: f64(c.input.covs) };
-  const opts = { degree: 1, input, backend };
+  const opts = { degree: 1 as const, input, backend };
   return c.kind === 'mlp'
     ? pa.ols({ W1: f64(p.W1), b1: f64(p.b1), W2: f64(p.W2), b2: f64(p.b2), act: c.act as pa.ActKind }, opts)
     : pa.gluOls({ W: f64(p.W), V: f64(p.V), b1: f64(p.b1), b2: f64(p.b2), act: c.act as pa.ActKind }, opts);

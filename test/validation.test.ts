@@ -59,7 +59,7 @@ describe.each(availableBackends())('argument errors on %s', (backend) => {
   });
 
   it('degree and solver options are range-checked', () => {
-    expect(fit(net, { degree: 7 })).toThrow('invalid argument: options.degree must be one of 1, 2, got 7');
+    expect(fit(net, { degree: 9 })).toThrow('invalid argument: options.degree must be one of 1, 2, 3, 4, 5, 6, 7, 8, got 9');
     expect(fit(net, { degree: 1.5 })).toThrow(TypeError);
     expect(fit(net, { ridge: -1 })).toThrow('invalid argument: options.ridge must be ≥ 0, got -1');
     expect(fit(net, { backend: 'gpu' })).toThrow(/backend must be one of 'auto', 'native', 'js', got "gpu"/);

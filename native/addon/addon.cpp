@@ -11,6 +11,7 @@
 #include "args.hpp"
 #include "fit.hpp"
 #include "integrals.hpp"
+#include "hermite.hpp"
 #include "quadratic.hpp"
 
 namespace {
@@ -63,7 +64,7 @@ void read_fit_args(const Napi::CallbackInfo& info, bool glu, bool copy, FitArgs&
   d.weights = a.arrays.take(dist.Get("weights"), "weights", d.K, true);
   d.means = a.arrays.take(dist.Get("means"), "means", product({d.K, in}), true);
   d.covs = a.arrays.take(dist.Get("covs"), "covs", product({d.K, in, in}), true);
-  a.degree = get_int(opt, "degree", 1, 2);
+  a.degree = get_int(opt, "degree", 1, kMaxDerivOrder);
   a.opt.rcond = get_double(opt, "rcond");
   a.opt.ridge = get_double(opt, "ridge");
   a.opt.psd_tol = get_double(opt, "psdTol");
@@ -73,12 +74,15 @@ struct FitResult {
   int degree = 1;
   LinearFit linear;
   QuadraticFit quadratic;
+  CompactFit compact;
 };
 
 FitResult run_fit(const FitArgs& a) {
   FitResult r;
   r.degree = a.degree;
-  if (a.degree == 2)
+  if (a.degree >= 3)
+    r.compact = a.glu ? glu_compact_fit(a.g, a.dist, a.degree, a.opt) : mlp_compact_fit(a.mlp, a.dist, a.degree, a.opt);
+  else if (a.degree == 2)
     r.quadratic = a.glu ? glu_quadratic_fit(a.g, a.dist, a.opt) : mlp_quadratic_fit(a.mlp, a.dist, a.opt);
   else
     r.linear = a.glu ? glu_linear_fit(a.g, a.dist, a.opt) : mlp_linear_fit(a.mlp, a.dist, a.opt);
@@ -97,7 +101,18 @@ Napi::Object solve_to_js(Napi::Env env, const SolveInfo& info) {
 
 Napi::Object fit_to_js(Napi::Env env, const FitResult& r) {
   Napi::Object o = Napi::Object::New(env);
-  if (r.degree == 2) {
+  if (r.degree >= 3) {
+    const CompactFit& c = r.compact;
+    o.Set("m", to_f64(env, c.m));
+    o.Set("s2", to_f64(env, c.s2));
+    o.Set("coef", to_f64(env, c.coef));
+    if (c.glu) {
+      o.Set("mz", to_f64(env, c.mz));
+      o.Set("kappa", to_f64(env, c.kappa));
+      o.Set("coefR", to_f64(env, c.coef_r));
+    }
+    o.Set("solve", solve_to_js(env, c.solve));
+  } else if (r.degree == 2) {
     const QuadraticFit& q = r.quadratic;
     o.Set("alpha", to_f64(env, q.alpha));
     o.Set("beta", to_f64(env, q.beta));
@@ -245,6 +260,47 @@ Napi::Value QuadraticPredict(const Napi::CallbackInfo& info) {
   });
 }
 
+// compactPredict(fit, X, rows) with fit = { in, hidden, out, degree, glu, W, b1, V?, b2?, W2?,
+// biasOut, m, s2, coef, mz?, kappa?, coefR? } → Y [rows, out]
+Napi::Value CompactPredict(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsObject()) throw std::invalid_argument("expected a compact fit object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    Arrays arrays;
+    CompactFit f;
+    f.in = get_int(o, "in", 1, kMaxDim);
+    f.hidden = get_int(o, "hidden", 1, kMaxDim);
+    f.out = get_int(o, "out", 1, kMaxDim);
+    f.degree = get_int(o, "degree", 1, kMaxDerivOrder);
+    f.glu = o.Get("glu").ToBoolean();
+    const size_t hn = product({f.hidden, f.in});
+    auto copy = [&](const char* key, size_t n, bool optional, std::vector<double>& dst) {
+      const double* p = arrays.take(o.Get(key), key, n, optional);
+      if (p) dst.assign(p, p + n);
+    };
+    copy("W", hn, false, f.W);
+    copy("b1", f.hidden, false, f.b1);
+    copy("W2", product({f.out, f.hidden}), f.glu, f.W2);
+    copy("biasOut", f.out, false, f.bias_out);
+    copy("m", f.hidden, false, f.m);
+    copy("s2", f.hidden, false, f.s2);
+    copy("coef", product({f.hidden, f.degree + 1}), false, f.coef);
+    if (f.glu) {
+      copy("V", hn, false, f.V);
+      copy("b2", f.hidden, false, f.b2);
+      copy("mz", f.hidden, false, f.mz);
+      copy("kappa", f.hidden, false, f.kappa);
+      copy("coefR", product({f.hidden, f.degree}), false, f.coef_r);
+    }
+    if (f.W2.empty() && f.out != f.hidden) throw std::invalid_argument("a compact fit without W2 needs out == hidden");
+    Napi::Object rr = Napi::Object::New(info.Env());
+    rr.Set("rows", info[2]);
+    const int rows = get_int(rr, "rows", 0, kMaxDim);
+    const double* X = arrays.take(info[1], "X", product({rows, f.in}), false);
+    return to_f64(info.Env(), compact_predict(f, rows, X));
+  });
+}
+
 // gemm(transA, transB, m, n, k, alpha, A, B) → C [m, n] = alpha·op(A)·op(B)
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
@@ -278,6 +334,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quadraticForm", Napi::Function::New(env, QuadraticForm));
   exports.Set("quadraticGamma", Napi::Function::New(env, QuadraticGamma));
   exports.Set("quadraticPredict", Napi::Function::New(env, QuadraticPredict));
+  exports.Set("compactPredict", Napi::Function::New(env, CompactPredict));
   exports.Set("linearPredict", Napi::Function::New(env, LinearPredict));
   return exports;
 }

@@ -157,3 +157,30 @@ export function maxZ(got: ArrayLike<number>, mc: ArrayLike<number>, se: ArrayLik
   for (let i = 0; i < got.length; i++) z = Math.max(z, Math.abs(got[i] - mc[i]) / Math.max(se[i], seFloor));
   return z;
 }
+
+/** All monomials of degree ≤ d in n variables, as exponent lists (degree-major order). */
+export function monomials(n: number, d: number): number[][] {
+  const out: number[][] = [];
+  const rec = (prefix: number[], left: number, start: number): void => {
+    out.push([...prefix]);
+    if (left === 0) return;
+    for (let j = start; j < n; j++) rec([...prefix, j], left - 1, j);
+  };
+  rec([], d, 0);
+  return out.sort((a, b) => a.length - b.length);
+}
+
+/** OLS of Y on every monomial of degree ≤ d (coef/se [terms, out], rows in monomials() order). */
+export function regressPolynomial(X: Float64Array, Y: Float64Array, rows: number, n: number, d: number, out: number) {
+  const terms = monomials(n, d);
+  const p = terms.length;
+  const F = new Float64Array(rows * p);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < p; t++) {
+      let v = 1;
+      for (const j of terms[t]) v *= X[r * n + j];
+      F[r * p + t] = v;
+    }
+  }
+  return { terms, ...regress(F, Y, rows, p, out) };
+}
