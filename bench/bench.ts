@@ -1,37 +1,24 @@
 /**
- * npm run bench: native vs JS fallback for the linear fits at MNIST scale (784→1024→10), with
- * nominal GFLOP/s and the ratio to an OpenBLAS dgemm of the same flop count timed in the same
- * run (machines are noisy: every figure is a median of several runs, and ratios within one run
- * are what to compare across machines). Set BENCH_QUICK=1 for a small smoke run.
+ * npm run bench: native vs the JS fallback, nominal GFLOP/s, and the ratio to an OpenBLAS dgemm
+ * of the same flop count timed in the same run, for
+ *   - linear fits at 784→1024→10 (standard input; K = 10 full-covariance mixture),
+ *   - quadratic fits at 784→256→10 and 784→1024→10 (full-covariance Gaussian), with the extra
+ *     peak memory of each (measured in a fresh process), and the speedup over the paper's code.
+ * Machines are noisy: every figure is a median of several runs; compare ratios within a run.
+ * BENCH_QUICK=1 runs small sizes (a smoke test); BENCH_JS=0 skips the slow JS timings.
  */
+import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as pa from '../lib/index';
+import { gaussianInput, mixtureInput, randomArray, randomMlp, rng } from './setup';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const IN = QUICK ? 196 : 784;
-const HIDDEN = QUICK ? 256 : 1024;
-const OUT = 10;
-const K = 10;
+const WITH_JS = process.env.BENCH_JS !== '0';
 const NATIVE_RUNS = QUICK ? 3 : 7;
-const JS_RUNS = QUICK ? 1 : 1;
-/** The paper's Python code on the 2-core reference machine (DESIGN §5), linear mixture fit. */
-const PAPER_LINEAR_MIXTURE_S = 0.72;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296 - 0.5;
-  };
-}
-
-function randomArray(n: number, scale: number, r: () => number): Float64Array {
-  const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = scale * r();
-  return a;
-}
+const JS_RUNS = 1;
+/** The paper's Python code on the 2-core reference machine (DESIGN §5). */
+const PAPER = { linearMixture: 0.72, quadratic784x256: 40 };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,20 +29,15 @@ function time(runs: number, fn: () => unknown): number {
   const ts: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
-    const out = fn();
+    const out = fn() as { alpha?: { data: Float64Array }; data?: Float64Array };
     ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    assertFinite(out);
+    const data = out.alpha?.data ?? out.data;
+    if (data && !data.every(Number.isFinite)) throw new Error('non-finite result in benchmark');
   }
   return median(ts);
 }
 
-function assertFinite(out: unknown): void {
-  const o = out as { beta?: { data: Float64Array }; data?: Float64Array };
-  const data = o.beta?.data ?? o.data;
-  if (data && !data.every(Number.isFinite)) throw new Error('non-finite result in benchmark');
-}
-
-/** Seconds of a native dgemm performing `flops` floating-point operations (square-ish shape). */
+/** Seconds of a native dgemm performing `flops` floating-point operations (square shape). */
 function dgemmSeconds(flops: number): number {
   const side = Math.max(8, Math.round(Math.cbrt(flops / 2)));
   const r = rng(99);
@@ -65,73 +47,100 @@ function dgemmSeconds(flops: number): number {
   return (t * flops) / (2 * side * side * side);
 }
 
+function extraMemoryMiB(n: number, h: number, out: number, degree: number): number {
+  const script = path.join(__dirname, 'memory.ts');
+  const res = execFileSync(process.execPath, ['--import', 'tsx', script, String(n), String(h), String(out), String(degree)], { encoding: 'utf8' });
+  return JSON.parse(res.trim().split('\n').pop()!).extraMiB;
+}
+
+interface Case {
+  name: string;
+  degree: number;
+  n: number;
+  h: number;
+  out: number;
+  input: unknown;
+  flops: number;
+  paper?: number;
+  memory?: boolean;
+}
+
 function main(): void {
   const info = pa.backendInfo();
   if (!info.backends.includes('native')) {
     console.error(`native addon not available (${info.native.error}); the benchmark compares native with JS.`);
     process.exit(1);
   }
-  const r = rng(1);
-  const net = {
-    W1: { data: randomArray(HIDDEN * IN, 2 / Math.sqrt(IN), r), shape: [HIDDEN, IN] },
-    b1: randomArray(HIDDEN, 0.2, r),
-    W2: { data: randomArray(OUT * HIDDEN, 2 / Math.sqrt(HIDDEN), r), shape: [OUT, HIDDEN] },
-    b2: randomArray(OUT, 0.2, r),
-    act: 'relu' as const,
-  };
-  // K full-rank covariances A Aᵀ/IN + 0.01 I, built with the native gemm.
-  const covs = new Float64Array(K * IN * IN);
-  for (let k = 0; k < K; k++) {
-    const A = { data: randomArray(IN * IN, 1, r), shape: [IN, IN] };
-    const C = pa.linalg.gemm(A, A, { transB: true, alpha: 1 / IN, backend: 'native' }).data;
-    for (let i = 0; i < IN; i++) C[i * IN + i] += 0.01;
-    covs.set(C, k * IN * IN);
-  }
-  const mixture = {
-    type: 'mixture' as const,
-    weights: Float64Array.from({ length: K }, (_, k) => 1 + (k % 3)),
-    means: { data: randomArray(K * IN, 0.5, r), shape: [K, IN] },
-    covs: { data: covs, shape: [K, IN, IN] },
-  };
-
-  // Nominal flop counts of the algorithms as implemented (see bench/RESULTS.md).
-  const n = IN, h = HIDDEN;
-  const flopsStandard = 2 * h * n + 2 * n * h * OUT + 2 * OUT * h;
-  const flopsMixture = K * (n ** 3 / 3 + h * n * n + 2 * n * n * OUT + 2 * h * n * OUT) + 9 * n ** 3;
-
-  const rows: string[][] = [];
-  const cases = [
-    { name: `linear ${n}→${h}→${OUT}, N(0, I)`, opts: { degree: 1 }, flops: flopsStandard },
-    { name: `linear ${n}→${h}→${OUT}, K=${K} full-cov mixture`, opts: { degree: 1, input: mixture }, flops: flopsMixture },
+  const IN = QUICK ? 196 : 784;
+  const H = QUICK ? 256 : 1024;
+  const OUT = 10;
+  const K = 10;
+  const n = IN;
+  // Nominal flop counts of the algorithms as implemented (bench/RESULTS.md explains them).
+  const factor = n ** 3 / 3;
+  const cases: Case[] = [
+    { name: `linear ${n}→${H}→${OUT}, N(0, I)`, degree: 1, n, h: H, out: OUT, input: undefined, flops: 2 * H * n * (1 + OUT) + 2 * OUT * H },
+    {
+      name: `linear ${n}→${H}→${OUT}, K=${K} full-cov mixture`,
+      degree: 1,
+      n,
+      h: H,
+      out: OUT,
+      input: mixtureInput(n, K, 3),
+      flops: K * (factor + H * n * n + 2 * n * n * OUT + 2 * H * n * OUT) + 9 * n ** 3,
+      paper: QUICK ? undefined : PAPER.linearMixture,
+    },
+    ...[QUICK ? 64 : 256, H].map((h) => ({
+      name: `quadratic ${n}→${h}→${OUT}, full-cov Gaussian`,
+      degree: 2,
+      n,
+      h,
+      out: OUT,
+      input: gaussianInput(n, 2),
+      flops: factor + h * n * n * (1 + OUT) + 4 * h * n * OUT,
+      paper: h === 256 && !QUICK ? PAPER.quadratic784x256 : undefined,
+      memory: true,
+    })),
   ];
-  process.stderr.write(`bench: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'cpu'}\n`);
+  process.stderr.write(`bench: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}\n`);
+  const header = ['case', 'native s', 'js s', 'js/native', 'GFLOP/s', 'dgemm s (equal flops)', 'fit/dgemm', 'extra MiB', 'vs paper'];
+  const rows: string[][] = [];
   for (const c of cases) {
+    const net = randomMlp(c.n, c.h, c.out, 1);
+    const opts = { degree: c.degree as 1, input: c.input as undefined };
     process.stderr.write(`  ${c.name}: native …`);
-    const tn = time(NATIVE_RUNS, () => pa.ols(net, { ...c.opts, backend: 'native' }));
-    process.stderr.write(` ${tn.toFixed(4)} s; js …`);
-    const tj = time(JS_RUNS, () => pa.ols(net, { ...c.opts, backend: 'js' }));
-    process.stderr.write(` ${tj.toFixed(3)} s; dgemm …`);
+    const tn = time(NATIVE_RUNS, () => pa.ols(net, { ...opts, backend: 'native' }));
+    process.stderr.write(` ${tn.toFixed(4)} s`);
+    let tj = NaN;
+    if (WITH_JS) {
+      process.stderr.write('; js …');
+      tj = time(JS_RUNS, () => pa.ols(net, { ...opts, backend: 'js' }));
+      process.stderr.write(` ${tj.toFixed(3)} s`);
+    }
+    process.stderr.write('; dgemm …');
     const tg = dgemmSeconds(c.flops);
-    process.stderr.write(` ${tg.toFixed(4)} s\n`);
+    process.stderr.write(` ${tg.toFixed(4)} s`);
+    const mem = c.memory ? extraMemoryMiB(c.n, c.h, c.out, c.degree) : NaN;
+    process.stderr.write(c.memory ? `; +${mem.toFixed(0)} MiB\n` : '\n');
     rows.push([
       c.name,
       tn.toFixed(4),
-      tj.toFixed(3),
-      (tj / tn).toFixed(0) + '×',
-      (c.flops / tn / 1e9).toFixed(2),
+      Number.isNaN(tj) ? '—' : tj.toFixed(3),
+      Number.isNaN(tj) ? '—' : `${(tj / tn).toFixed(0)}×`,
+      (c.flops / tn / 1e9).toFixed(1),
       tg.toFixed(4),
       (tn / tg).toFixed(2),
+      Number.isNaN(mem) ? '—' : mem.toFixed(0),
+      c.paper ? `${(c.paper / tn).toFixed(0)}× faster (paper ${c.paper} s)` : '—',
     ]);
   }
-  const header = ['case', 'native s (median)', 'js s', 'native speedup', 'GFLOP/s (nominal)', 'dgemm equal flops s', 'fit / dgemm'];
-  console.log(`\npolyapprox bench ${new Date().toISOString().slice(0, 10)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, native runs ${NATIVE_RUNS}, js runs ${JS_RUNS}${QUICK ? ' (QUICK sizes)' : ''}\n`);
+  console.log(
+    `\npolyapprox bench ${new Date().toISOString().slice(0, 10)} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+      `node ${process.version}, medians of ${NATIVE_RUNS} native runs, ${JS_RUNS} JS run${QUICK ? ', QUICK sizes' : ''}\n`,
+  );
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-  if (!QUICK) {
-    const mixtureNative = Number(rows[1][1]);
-    console.log(`\nlinear mixture fit vs the paper's code (${PAPER_LINEAR_MIXTURE_S} s on the reference 2-core machine): ${(PAPER_LINEAR_MIXTURE_S / mixtureNative).toFixed(1)}× faster`);
-  }
 }
 
 main();
