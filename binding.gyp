@@ -10,7 +10,9 @@
         'native/core/fit.cpp',
         'native/core/quadratic.cpp',
         'native/core/hermite.cpp',
+        'native/core/eigen.cpp',
         'native/addon/addon.cpp',
+        'native/addon/analysis.cpp',
       ],
       'defines': [
         'NAPI_VERSION=8',

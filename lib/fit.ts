@@ -114,6 +114,14 @@ export class QuadraticApproximant {
   }
 
   /**
+   * The compact form the backends compute from (W, V, and per output and hidden unit the
+   * coefficients a, b of E[∇²f_o]); read-only: the arrays are shared, not copied.
+   */
+  get compact(): Readonly<jsq.QuadraticFitData> {
+    return this.data;
+  }
+
+  /**
    * gamma [out, in(in+1)/2] in DESIGN §2's packing (coefficient of x_i x_j for i ≥ j, pairs in
    * row-major lower-triangle order), or null when it was not materialized because out·in²
    * doubles exceed the memory budget — then use quadraticForm(o) or gammaRow(o).

@@ -14,3 +14,5 @@ export type { Tensor, TensorLike } from './tensor';
 export * as linalg from './linalg';
 export type { GemmOptions } from './linalg';
 export { sample, mlpForward, gluForward, fvu, SeededRandom } from './toolkit';
+export { interactionEigen, interactionEigenAsync } from './eigen';
+export type { EigenMethod, InteractionEigenOptions, InteractionEigenResult } from './eigen';

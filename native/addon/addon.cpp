@@ -336,6 +336,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quadraticPredict", Napi::Function::New(env, QuadraticPredict));
   exports.Set("compactPredict", Napi::Function::New(env, CompactPredict));
   exports.Set("linearPredict", Napi::Function::New(env, LinearPredict));
+  register_analysis(env, exports);
   return exports;
 }
 

@@ -133,5 +133,7 @@ inline Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
   }
 }
 
+// Adds the analysis entry points (analysis.cpp: interactionEigen[Async]) to the exports.
+void register_analysis(Napi::Env env, Napi::Object exports);
 
 }  // namespace polyapprox_addon
