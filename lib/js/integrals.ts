@@ -436,13 +436,20 @@ const fixedRule = (() => {
   return { z, w };
 })();
 
+/** Mirrored node pairs are added before joining the sum: odd integrands at m = 0 give exactly 0. */
 function regimeADerivs(name: Activation['name'], kmax: number, m: number, s: number, out: Float64Array): void {
   const r = fixedRule;
-  const d = new Float64Array(ARR);
+  const d1 = new Float64Array(ARR);
+  const d2 = new Float64Array(ARR);
   for (let k = 0; k <= kmax; k++) out[k] = 0.0;
-  for (let i = 0; i < RULE_NODES; i++) {
-    smoothDerivs(name, m + s * r.z[i], kmax, d);
-    for (let k = 0; k <= kmax; k++) out[k] += r.w[i] * d[k];
+  for (let i = 0, j = RULE_NODES - 1; i <= j; i++, j--) {
+    smoothDerivs(name, m + s * r.z[i], kmax, d1);
+    if (i === j) {
+      for (let k = 0; k <= kmax; k++) out[k] += r.w[i] * d1[k];
+    } else {
+      smoothDerivs(name, m + s * r.z[j], kmax, d2);
+      for (let k = 0; k <= kmax; k++) out[k] += r.w[i] * (d1[k] + d2[k]);
+    }
   }
 }
 
@@ -450,13 +457,17 @@ function regimeAPoly(name: Activation['name'], nmax: number, m: number, s: numbe
   const r = fixedRule;
   const d = new Float64Array(1);
   for (let n = 0; n <= nmax; n++) out[n] = 0.0;
-  for (let i = 0; i < RULE_NODES; i++) {
-    const y = m + s * r.z[i];
-    smoothDerivs(name, y, 0, d);
-    let t = r.w[i] * d[0];
+  for (let i = 0, j = RULE_NODES - 1; i <= j; i++, j--) {
+    const y1 = m + s * r.z[i];
+    const y2 = m + s * r.z[j];
+    smoothDerivs(name, y1, 0, d);
+    let t1 = d[0];
+    smoothDerivs(name, y2, 0, d);
+    let t2 = i === j ? 0.0 : d[0];
     for (let n = 0; n <= nmax; n++) {
-      out[n] += t;
-      t *= y;
+      out[n] += r.w[i] * (t1 + t2);
+      t1 *= y1;
+      t2 *= y2;
     }
   }
 }
@@ -592,17 +603,17 @@ class Correction {
 
 const panelF = new Float64Array(ARR);
 
-/** 16-point Gauss–Legendre on [a, b], accumulated into acc (nodes in ascending order). */
-function gaussLegendrePanel(c: Correction, a: number, b: number, acc: Float64Array): void {
-  const mid = 0.5 * (a + b);
-  const h = 0.5 * (b - a);
+/** 16-point Gauss–Legendre on u ∈ [ulo, uhi] at y = side·u, accumulated in ascending u. */
+function gaussLegendrePanel(c: Correction, ulo: number, uhi: number, side: number, acc: Float64Array): void {
+  const mid = 0.5 * (ulo + uhi);
+  const h = 0.5 * (uhi - ulo);
   const f = panelF;
   for (let j = GL16.length - 1; j >= 0; j--) {
-    c.eval(mid - h * GL16[j][0], f);
+    c.eval(side * (mid - h * GL16[j][0]), f);
     for (let k = 0; k < c.nc; k++) acc[k] += h * GL16[j][1] * f[k];
   }
   for (let j = 0; j < GL16.length; j++) {
-    c.eval(mid + h * GL16[j][0], f);
+    c.eval(side * (mid + h * GL16[j][0]), f);
     for (let k = 0; k < c.nc; k++) acc[k] += h * GL16[j][1] * f[k];
   }
 }
@@ -644,17 +655,22 @@ function sideBreakpoints(c: Correction, mu: number, pts: Float64Array): number {
   return n;
 }
 
-/** ∫ integrand dy over both sides of the kink at 0 (or y > 0 only for the folded tanh moments). */
+/**
+ * ∫ integrand dy over both sides of the kink at 0 (or y > 0 only for the folded tanh moments);
+ * each side summed on its own in mirrored order, the two added last (odd integrands at m = 0: 0).
+ */
 function correctionIntegral(c: Correction, val: Float64Array): void {
-  for (let k = 0; k < c.nc; k++) val[k] = 0.0;
+  const minus = new Float64Array(c.nc);
+  const plus = new Float64Array(c.nc);
   const pts = new Float64Array(64);
   let n = 0;
   if (c.mode !== FOLD_MODE) {
     n = sideBreakpoints(c, -c.m, pts);
-    for (let i = n - 1; i >= 1; i--) gaussLegendrePanel(c, -pts[i], -pts[i - 1], val);
+    for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], -1.0, minus);
   }
   n = sideBreakpoints(c, c.mode === FOLD_MODE ? Math.abs(c.m) : c.m, pts);
-  for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], val);
+  for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], 1.0, plus);
+  for (let k = 0; k < c.nc; k++) val[k] = minus[k] + plus[k];
 }
 
 function kappaOf(name: Activation['name']): number {

@@ -197,7 +197,7 @@ export function gaussianRawMoments(m: number, s: number, jmax: number, M: Float6
 /**
  * Truncated moments T_j(a) = E[(z − a)^j 1{z > a}], j = 0..jmax: forward recursion
  * T_j = (j−1)T_{j−2} − a T_{j−1} for a ≤ 1 (or jmax ≤ 1), else the continued fraction
- * r_j = T_j/T_{j−1} = j/(a + r_{j+1}) run backward from depth 20 + 256/a² with T_0 = pdf(a)/(a + r_1).
+ * r_j = T_j/T_{j−1} = j/(a + r_{j+1}) run backward from depth 20 + 280/a^1.5 with T_0 = pdf(a)/(a + r_1).
  * See native/core/normal.hpp for the error analysis.
  */
 export function truncatedMoments(a: number, jmax: number, T: Float64Array): void {
@@ -212,7 +212,7 @@ export function truncatedMoments(a: number, jmax: number, T: Float64Array): void
     for (let j = 2; j <= jmax; j++) T[j] = (j - 1) * T[j - 2] - a * T[j - 1];
     return;
   }
-  const n = 20 + Math.trunc(256.0 / (a * a));
+  const n = 20 + Math.trunc(280.0 / (a * Math.sqrt(a)));
   let r = 0.5 * (Math.sqrt(a * a + 4.0 * (n + 1)) - a);
   const ratio = cfRatio;
   for (let j = n; j >= 1; j--) {

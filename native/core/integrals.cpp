@@ -473,13 +473,20 @@ const FixedRule& fixed_rule() {
   return rule;
 }
 
+// The rule's nodes are symmetric (z_(N−1−i) = −z_i exactly), and each mirrored pair is added
+// before it joins the sum, so odd integrands at m = 0 give exactly 0.
 void regime_a_derivs(ActKind kind, int kmax, double m, double s, double* out) {
   const FixedRule& r = fixed_rule();
-  double d[kArr];
+  double d1[kArr], d2[kArr];
   for (int k = 0; k <= kmax; ++k) out[k] = 0.0;
-  for (int i = 0; i < kRuleNodes; ++i) {
-    smooth_derivs(kind, m + s * r.z[i], kmax, d);
-    for (int k = 0; k <= kmax; ++k) out[k] += r.w[i] * d[k];
+  for (int i = 0, j = kRuleNodes - 1; i <= j; ++i, --j) {
+    smooth_derivs(kind, m + s * r.z[i], kmax, d1);
+    if (i == j) {
+      for (int k = 0; k <= kmax; ++k) out[k] += r.w[i] * d1[k];
+    } else {
+      smooth_derivs(kind, m + s * r.z[j], kmax, d2);
+      for (int k = 0; k <= kmax; ++k) out[k] += r.w[i] * (d1[k] + d2[k]);
+    }
   }
 }
 
@@ -487,13 +494,16 @@ void regime_a_poly(ActKind kind, int nmax, double m, double s, double* out) {
   const FixedRule& r = fixed_rule();
   double d[1];
   for (int n = 0; n <= nmax; ++n) out[n] = 0.0;
-  for (int i = 0; i < kRuleNodes; ++i) {
-    const double y = m + s * r.z[i];
-    smooth_derivs(kind, y, 0, d);
-    double t = r.w[i] * d[0];
+  for (int i = 0, j = kRuleNodes - 1; i <= j; ++i, --j) {
+    const double y1 = m + s * r.z[i], y2 = m + s * r.z[j];
+    smooth_derivs(kind, y1, 0, d);
+    double t1 = d[0];
+    smooth_derivs(kind, y2, 0, d);
+    double t2 = i == j ? 0.0 : d[0];
     for (int n = 0; n <= nmax; ++n) {
-      out[n] += t;
-      t *= y;
+      out[n] += r.w[i] * (t1 + t2);
+      t1 *= y1;
+      t2 *= y2;
     }
   }
 }
@@ -623,16 +633,17 @@ struct Correction {
   }
 };
 
-// 16-point Gauss–Legendre on [a, b], accumulated into acc[0..nc−1] (nodes in ascending order).
-void gauss_legendre_panel(const Correction& c, double a, double b, double* acc) {
-  const double mid = 0.5 * (a + b), h = 0.5 * (b - a);
+// 16-point Gauss–Legendre on u ∈ [ulo, uhi] at y = side·u, accumulated into acc[0..nc−1] in
+// ascending u, so the two sides of the kink are summed in mirrored order.
+void gauss_legendre_panel(const Correction& c, double ulo, double uhi, double side, double* acc) {
+  const double mid = 0.5 * (ulo + uhi), h = 0.5 * (uhi - ulo);
   double f[kMaxComp];
   for (int j = kGL16Half - 1; j >= 0; --j) {
-    c.eval(mid - h * kGL16[j][0], f);
+    c.eval(side * (mid - h * kGL16[j][0]), f);
     for (int k = 0; k < c.nc; ++k) acc[k] += h * kGL16[j][1] * f[k];
   }
   for (int j = 0; j < kGL16Half; ++j) {
-    c.eval(mid + h * kGL16[j][0], f);
+    c.eval(side * (mid + h * kGL16[j][0]), f);
     for (int k = 0; k < c.nc; ++k) acc[k] += h * kGL16[j][1] * f[k];
   }
 }
@@ -681,16 +692,20 @@ int side_breakpoints(const Correction& c, double mu, double* pts) {
 }
 
 // ∫ integrand dy over both sides of the kink at 0 (or y > 0 only for the folded tanh moments).
+// Each side is summed on its own in mirrored order and the two added last, so an odd integrand
+// at m = 0 gives exactly 0.
 void correction_integral(const Correction& c, double* val) {
-  for (int k = 0; k < c.nc; ++k) val[k] = 0.0;
+  double minus[kMaxComp], plus[kMaxComp];
+  for (int k = 0; k < c.nc; ++k) minus[k] = plus[k] = 0.0;
   double pts[64];
   int n = 0;
   if (c.mode != kFoldMode) {
     n = side_breakpoints(c, -c.m, pts);
-    for (int i = n - 1; i >= 1; --i) gauss_legendre_panel(c, -pts[i], -pts[i - 1], val);
+    for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel(c, pts[i], pts[i + 1], -1.0, minus);
   }
   n = side_breakpoints(c, c.mode == kFoldMode ? std::fabs(c.m) : c.m, pts);
-  for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel(c, pts[i], pts[i + 1], val);
+  for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel(c, pts[i], pts[i + 1], 1.0, plus);
+  for (int k = 0; k < c.nc; ++k) val[k] = minus[k] + plus[k];
 }
 
 double kappa_of(ActKind kind) { return kind == ActKind::Tanh ? 2.0 : (kind == ActKind::Gelu ? 0.0 : 1.0); }
