@@ -86,12 +86,46 @@ const SIG_POLY: number[][] = [
   [0, 1, -255, 6050, -46620, 166824, -317520, 332640, -181440, 40320],
 ];
 
-/** σ^(k)(y), k = 0..kmax, at u = σ(−|y|) ≤ 1/2 with σ^(k)(|y|) = (−1)^(k+1) σ^(k)(−|y|). */
+// tanh^(k)(x) = R_k(tanh x), row k: coefficients of T^0..T^(k+1); σ^(k)(y) = R_k(tanh(y/2))/2^(k+1).
+const TANH_POLY: number[][] = [
+  [0, 1],
+  [1, 0, -1],
+  [0, -2, 0, 2],
+  [-2, 0, 8, 0, -6],
+  [0, 16, 0, -40, 0, 24],
+  [16, 0, -136, 0, 240, 0, -120],
+  [0, -272, 0, 1232, 0, -1680, 0, 720],
+  [-272, 0, 3968, 0, -12096, 0, 13440, 0, -5040],
+  [0, 7936, 0, -56320, 0, 129024, 0, -120960, 0, 40320],
+];
+
+/**
+ * σ^(k)(y), k = 0..kmax: P_k at u = σ(−|y|) for |y| ≥ 1.5 (σ^(k)(|y|) = (−1)^(k+1) σ^(k)(−|y|)),
+ * R_k at T = tanh(y/2) for |y| < 1.5 and k ≥ 2 (P_k(u ≈ 1/2) cancels there).
+ */
 function sigmoidDerivs(y: number, kmax: number, d: Float64Array): void {
-  const e = Math.exp(-Math.abs(y));
-  const u = e / (1.0 + e);
+  const ay = Math.abs(y);
+  let u: number;
+  let tt = 0.0;
+  const near0 = ay < 1.5;
+  if (near0) {
+    const em = Math.expm1(-ay);
+    u = (1.0 + em) / (2.0 + em);
+    tt = -em / (2.0 + em);
+    if (y < 0) tt = -tt;
+  } else {
+    const e = Math.exp(-ay);
+    u = e / (1.0 + e);
+  }
   d[0] = y > 0 ? 1.0 - u : u;
   for (let k = 1; k <= kmax; k++) {
+    if (near0 && k >= 2) {
+      const r = TANH_POLY[k];
+      let p = r[k + 1];
+      for (let j = k; j >= 0; j--) p = p * tt + r[j];
+      d[k] = p * 2 ** -(k + 1);
+      continue;
+    }
     const c = SIG_POLY[k];
     let p = c[k + 1];
     for (let j = k; j >= 1; j--) p = p * u + c[j];

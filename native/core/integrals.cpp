@@ -117,13 +117,45 @@ constexpr double kSigPoly[9][10] = {
     {0, 1, -255, 6050, -46620, 166824, -317520, 332640, -181440, 40320},
 };
 
-// σ^(k)(y), k = 0..kmax. Evaluated at u = σ(−|y|) ≤ 1/2 (no cancellation in the tails:
-// P_k(u) = u + O(u²)), using σ^(k)(|y|) = (−1)^(k+1) σ^(k)(−|y|) for k ≥ 1.
+// tanh^(k)(x) = R_k(tanh x) with R_0 = T, R_(k+1) = R_k'(T)(1 − T²); row k: coefficients of
+// T^0..T^(k+1). Then σ^(k)(y) = R_k(tanh(y/2)) / 2^(k+1).
+constexpr double kTanhPoly[9][10] = {
+    {0, 1},
+    {1, 0, -1},
+    {0, -2, 0, 2},
+    {-2, 0, 8, 0, -6},
+    {0, 16, 0, -40, 0, 24},
+    {16, 0, -136, 0, 240, 0, -120},
+    {0, -272, 0, 1232, 0, -1680, 0, 720},
+    {-272, 0, 3968, 0, -12096, 0, 13440, 0, -5040},
+    {0, 7936, 0, -56320, 0, 129024, 0, -120960, 0, 40320},
+};
+
+// σ^(k)(y), k = 0..kmax. For |y| ≥ 1.5: P_k at u = σ(−|y|) ≤ 1/2 (no cancellation in the tails,
+// P_k(u) = u + O(u²)) with σ^(k)(|y|) = (−1)^(k+1) σ^(k)(−|y|). For |y| < 1.5 and k ≥ 2: R_k at
+// T = tanh(y/2), whose low-order terms dominate near 0 where P_k(u ≈ 1/2) cancels (measured
+// worst relative error at k = 8: 3e-15 instead of 1e-10 for |y| < 0.5).
 void sigmoid_derivs(double y, int kmax, double* d) {
-  const double e = std::exp(-std::fabs(y));
-  const double u = e / (1.0 + e);
+  const double ay = std::fabs(y);
+  double u, tt = 0.0;
+  const bool near0 = ay < 1.5;
+  if (near0) {
+    const double em = std::expm1(-ay);  // e^(−|y|) − 1
+    u = (1.0 + em) / (2.0 + em);
+    tt = -em / (2.0 + em);  // tanh(|y|/2)
+    if (y < 0) tt = -tt;
+  } else {
+    const double e = std::exp(-ay);
+    u = e / (1.0 + e);
+  }
   d[0] = y > 0 ? 1.0 - u : u;
   for (int k = 1; k <= kmax; ++k) {
+    if (near0 && k >= 2) {
+      double p = kTanhPoly[k][k + 1];
+      for (int j = k; j >= 0; --j) p = p * tt + kTanhPoly[k][j];
+      d[k] = std::ldexp(p, -(k + 1));
+      continue;
+    }
     double p = kSigPoly[k][k + 1];
     for (int j = k; j >= 1; --j) p = p * u + kSigPoly[k][j];
     p *= u;
