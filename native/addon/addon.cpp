@@ -99,7 +99,7 @@ Napi::Object solve_to_js(Napi::Env env, const SolveInfo& info) {
   return s;
 }
 
-Napi::Object fit_to_js(Napi::Env env, const FitResult& r) {
+Napi::Value fit_to_js(Napi::Env env, const FitResult& r) {
   Napi::Object o = Napi::Object::New(env);
   if (r.degree >= 3) {
     const CompactFit& c = r.compact;
@@ -135,43 +135,12 @@ Napi::Value FitSync(const Napi::CallbackInfo& info, bool glu) {
   });
 }
 
-class FitWorker : public Napi::AsyncWorker {
- public:
-  FitWorker(Napi::Env env, std::unique_ptr<FitArgs> args)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(std::move(args)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      result_ = run_fit(*args_);
-    } catch (const std::exception& e) {
-      failure_ = classify(e);
-      SetError(e.what());
-    } catch (...) {
-      failure_ = Failure::Other;
-      SetError("unknown native error");
-    }
-  }
-  void OnOK() override { deferred_.Resolve(fit_to_js(Env(), result_)); }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(failure_to_js(Env(), failure_, e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::unique_ptr<FitArgs> args_;
-  FitResult result_;
-  Failure failure_ = Failure::Other;
-};
 
 Napi::Value FitAsync(const Napi::CallbackInfo& info, bool glu) {
   return guarded(info, [&]() -> Napi::Value {
     auto args = std::make_unique<FitArgs>();
     read_fit_args(info, glu, true, *args);
-    auto* worker = new FitWorker(info.Env(), std::move(args));
-    Napi::Promise p = worker->Promise();
-    worker->Queue();
-    return p;
+    return PromiseWorker<FitArgs, FitResult>::Start(info.Env(), std::move(args), run_fit, fit_to_js);
   });
 }
 

@@ -45,7 +45,7 @@ EigenResult run_eigen(const EigenArgs& a) {
   return a.lanczos ? interaction_eigen_lanczos(a.fit, a.o, a.opt) : interaction_eigen_dense(a.fit, a.o, a.opt.k);
 }
 
-Napi::Object eigen_to_js(Napi::Env env, const EigenResult& r) {
+Napi::Value eigen_to_js(Napi::Env env, const EigenResult& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("values", to_f64(env, r.values));
   o.Set("vectors", to_f64(env, r.vectors));
@@ -64,44 +64,13 @@ Napi::Value InteractionEigen(const Napi::CallbackInfo& info) {
   });
 }
 
-class EigenWorker : public Napi::AsyncWorker {
- public:
-  EigenWorker(Napi::Env env, std::unique_ptr<EigenArgs> args)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(std::move(args)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      result_ = run_eigen(*args_);
-    } catch (const std::exception& e) {
-      failure_ = classify(e);
-      SetError(e.what());
-    } catch (...) {
-      failure_ = Failure::Other;
-      SetError("unknown native error");
-    }
-  }
-  void OnOK() override { deferred_.Resolve(eigen_to_js(Env(), result_)); }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(failure_to_js(Env(), failure_, e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::unique_ptr<EigenArgs> args_;
-  EigenResult result_;
-  Failure failure_ = Failure::Other;
-};
 
 // interactionEigenAsync(fit, o, options) → Promise of the same
 Napi::Value InteractionEigenAsync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto args = std::make_unique<EigenArgs>();
     read_eigen_args(info, *args);
-    auto* worker = new EigenWorker(info.Env(), std::move(args));
-    Napi::Promise p = worker->Promise();
-    worker->Queue();
-    return p;
+    return PromiseWorker<EigenArgs, EigenResult>::Start(info.Env(), std::move(args), run_eigen, eigen_to_js);
   });
 }
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -135,5 +136,48 @@ inline Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
 
 // Adds the analysis entry points (analysis.cpp: interactionEigen[Async]) to the exports.
 void register_analysis(Napi::Env env, Napi::Object exports);
+
+
+// Runs run(*args) on a worker thread and settles a Promise with to_js(env, result); every C++
+// exception becomes a coded rejection, nothing escapes into Node. `args` owns copies of its
+// arrays, so the worker never touches JS memory.
+template <class Args, class Result>
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using RunFn = Result (*)(const Args&);
+  using ToJsFn = Napi::Value (*)(Napi::Env, const Result&);
+
+  static Napi::Promise Start(Napi::Env env, std::unique_ptr<Args> args, RunFn run, ToJsFn to_js) {
+    auto* worker = new PromiseWorker(env, std::move(args), run, to_js);
+    Napi::Promise promise = worker->deferred_.Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  void Execute() override {
+    try {
+      result_ = run_(*args_);
+    } catch (const std::exception& e) {
+      failure_ = classify(e);
+      SetError(e.what());
+    } catch (...) {
+      failure_ = Failure::Other;
+      SetError("unknown native error");
+    }
+  }
+  void OnOK() override { deferred_.Resolve(to_js_(Env(), result_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(failure_to_js(Env(), failure_, e.Message()).Value()); }
+
+ private:
+  PromiseWorker(Napi::Env env, std::unique_ptr<Args> args, RunFn run, ToJsFn to_js)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), args_(std::move(args)), run_(run), to_js_(to_js) {}
+
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<Args> args_;
+  RunFn run_;
+  ToJsFn to_js_;
+  Result result_{};
+  Failure failure_ = Failure::Other;
+};
 
 }  // namespace polyapprox_addon
