@@ -6,6 +6,7 @@
  * product v ↦ G_o v (never forming G_o). The start sequence is the native one bit for bit, so
  * both backends walk the same Krylov spaces.
  */
+import { SeededRandom } from './random';
 import { symmetricEigen } from './linalg';
 import { quadraticForm, QuadraticFitData } from './quadratic';
 
@@ -37,19 +38,16 @@ function checkRequest(fit: QuadraticFitData, o: number, k: number): void {
   if (!(k >= 1 && k <= fit.in)) throw new RangeError(`k must be in 1..${fit.in}, got ${k}`);
 }
 
-/** mulberry32 on a uint32 state, mapped to (−½, ½): native StartSequence. */
+/** mulberry32 mapped to (−½, ½): native StartSequence (the same stream as SeededRandom). */
 export class StartSequence {
-  private state: number;
+  private readonly rng: SeededRandom;
 
   constructor(seed = 0x9e3779b9) {
-    this.state = seed >>> 0;
+    this.rng = new SeededRandom(seed);
   }
 
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296 - 0.5;
+    return this.rng.uniform() - 0.5;
   }
 }
 

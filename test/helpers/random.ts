@@ -1,32 +1,7 @@
-/** Seeded random numbers for reproducible tests (mulberry32 + Box–Muller). */
-export class Rng {
-  private state: number;
-  private spare: number | null = null;
+/** Seeded random numbers for reproducible tests: the library's stream plus test conveniences. */
+import { SeededRandom } from '../../lib/js/random';
 
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  uniform(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  }
-
-  normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
-    }
-    const u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-
+export class Rng extends SeededRandom {
   normals(n: number, scale = 1): Float64Array {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = scale * this.normal();
