@@ -23,11 +23,20 @@ export interface ResultTensor {
 
 type InputKind = 'standard' | 'gaussian' | 'mixture';
 
+/** Where and how a fit was computed. */
+export interface FitMeta {
+  backend: BackendName;
+  input: InputKind;
+  dtype: 'float64' | 'float32';
+}
+
 /**
  * A least-squares linear approximant y = x·beta + alpha (DESIGN §2 layouts).
  */
 export class LinearApproximant {
   readonly degree = 1;
+  /** Arithmetic of the large products: 'float32' only when asked for on the native backend. */
+  readonly dtype: 'float64' | 'float32';
   /** [out] */
   readonly alpha: ResultTensor;
   /** [in, out] */
@@ -38,12 +47,13 @@ export class LinearApproximant {
   readonly backend: BackendName;
   readonly input: InputKind;
 
-  constructor(data: js.LinearFitData, backend: BackendName, input: InputKind) {
+  constructor(data: js.LinearFitData, meta: FitMeta) {
     this.alpha = { data: data.alpha, shape: [data.out] };
     this.beta = { data: data.beta, shape: [data.in, data.out] };
     this.solve = data.solve;
-    this.backend = backend;
-    this.input = input;
+    this.backend = meta.backend;
+    this.input = meta.input;
+    this.dtype = meta.dtype;
   }
 
   get in(): number {
@@ -83,6 +93,8 @@ export class LinearApproximant {
  */
 export class QuadraticApproximant {
   readonly degree = 2;
+  /** Arithmetic of the large products: 'float32' only when asked for on the native backend. */
+  readonly dtype: 'float64' | 'float32';
   /** [out] */
   readonly alpha: ResultTensor;
   /** [in, out] */
@@ -94,13 +106,14 @@ export class QuadraticApproximant {
   private gammaCache: ResultTensor | null = null;
   private readonly gammaEager: boolean;
 
-  constructor(data: jsq.QuadraticFitData, backend: BackendName, input: InputKind, gammaEager: boolean) {
+  constructor(data: jsq.QuadraticFitData, meta: FitMeta, gammaEager: boolean) {
     this.data = data;
     this.alpha = { data: data.alpha, shape: [data.out] };
     this.beta = { data: data.beta, shape: [data.in, data.out] };
     this.solve = data.solve;
-    this.backend = backend;
-    this.input = input;
+    this.backend = meta.backend;
+    this.input = meta.input;
+    this.dtype = meta.dtype;
     this.gammaEager = gammaEager;
     if (gammaEager) this.gammaCache = this.materializeGamma();
   }
@@ -194,18 +207,21 @@ export class QuadraticApproximant {
  */
 export class CompactApproximant {
   readonly degree: number;
+  /** Arithmetic of the large products: 'float32' only when asked for on the native backend. */
+  readonly dtype: 'float64' | 'float32';
   readonly solve: SolveInfo;
   readonly backend: BackendName;
   readonly input: InputKind;
   /** The compact form: per unit i, m_i, s_i² and coef[i, k] of H_k(y − m_i) (see hermite.hpp). */
   readonly compact: Readonly<jsh.CompactFitData>;
 
-  constructor(data: jsh.CompactFitData, backend: BackendName, input: InputKind) {
+  constructor(data: jsh.CompactFitData, meta: FitMeta) {
     this.compact = data;
     this.degree = data.degree;
     this.solve = data.solve;
-    this.backend = backend;
-    this.input = input;
+    this.backend = meta.backend;
+    this.input = meta.input;
+    this.dtype = meta.dtype;
   }
 
   get in(): number {
@@ -324,8 +340,8 @@ interface RawFit {
 
 function wrap(job: Job, raw: RawFit): Approximant {
   const { in: n, hidden, out } = job.net;
-  if (job.degree === 1) return new LinearApproximant({ alpha: raw.alpha!, beta: raw.beta!, solve: raw.solve, in: n, out }, job.backend, job.input);
-  if (job.degree >= 3) return new CompactApproximant(compactData(job, raw), job.backend, job.input);
+  if (job.degree === 1) return new LinearApproximant({ alpha: raw.alpha!, beta: raw.beta!, solve: raw.solve, in: n, out }, metaOf(job));
+  if (job.degree >= 3) return new CompactApproximant(compactData(job, raw), metaOf(job));
   const glu = job.kind === 'glu' ? (job.net as js.GluData) : null;
   const W = glu ? glu.W : (job.net as js.MlpData).W1;
   const data: jsq.QuadraticFitData = {
@@ -339,9 +355,10 @@ function wrap(job: Job, raw: RawFit): Approximant {
     V: glu ? glu.V.slice() : null,
     a: raw.a!,
     b: raw.b ?? null,
+    single: job.backend === 'native' && job.fit.single,
     solve: raw.solve,
   };
-  return new QuadraticApproximant(data, job.backend, job.input, job.gammaEager);
+  return new QuadraticApproximant(data, metaOf(job), job.gammaEager);
 }
 
 /** Rebuilds the compact form around the native result (the weights stay on the JS side). */
@@ -389,6 +406,10 @@ function runJs(job: Job): RawFit | jsh.CompactFitData {
     : js.gluLinearFit(job.net as js.GluData, job.dist, job.fit);
 }
 
+function metaOf(job: Job): FitMeta {
+  return { backend: job.backend, input: job.input, dtype: job.backend === 'native' && job.fit.single ? 'float32' : 'float64' };
+}
+
 function runSync(job: Job): Approximant {
   try {
     if (job.backend === 'native') {
@@ -396,7 +417,7 @@ function runSync(job: Job): Approximant {
       return wrap(job, (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(...nativeArgs(job)) as RawFit);
     }
     const raw = runJs(job);
-    if (job.degree >= 3) return new CompactApproximant(raw as jsh.CompactFitData, job.backend, job.input);
+    if (job.degree >= 3) return new CompactApproximant(raw as jsh.CompactFitData, metaOf(job));
     return wrap(job, raw as RawFit);
   } catch (e) {
     throw translateFitError(e, job.dist, job.input);

@@ -7,7 +7,7 @@ export type { BackendName } from './backend';
 export { ev, primeEv, derivEv, polyEv } from './integrals';
 export type { IntegralOptions } from './integrals';
 export { ols, olsAsync, gluOls, gluOlsAsync, LinearApproximant, QuadraticApproximant, CompactApproximant } from './fit';
-export type { Approximant, MlpSpec, GluSpec, InputSpec, FitOptionsSpec, ResultTensor, SolveInfo } from './fit';
+export type { Approximant, FitMeta, MlpSpec, GluSpec, InputSpec, FitOptionsSpec, ResultTensor, SolveInfo } from './fit';
 export { ACT_KINDS } from './activation';
 export type { ActivationSpec, ActKind } from './activation';
 export type { Tensor, TensorLike } from './tensor';

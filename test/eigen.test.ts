@@ -287,7 +287,7 @@ describe('interaction eigendecomposition: native and JS agree to 1e-10', () => {
       pa.gluOls(gluSpec(randomGlu(rng, 70, 50, 2, act)), { degree: 2, backend: 'native' }),
     ];
     for (const a of fits) {
-      const b = new pa.QuadraticApproximant({ ...a.compact }, 'js', a.input, false);
+      const b = new pa.QuadraticApproximant({ ...a.compact }, { backend: 'js', input: a.input, dtype: 'float64' }, false);
       expect(b.backend).toBe('js');
       for (const method of ['dense', 'lanczos'] as const) {
         const ra = pa.interactionEigen(a, 1, { k: 5, method });

@@ -17,7 +17,7 @@ import { evalGlu, evalMlp } from './helpers/networks';
 import { Rng } from './helpers/random';
 
 const backends = availableBackends();
-const OPT: js.FitOptions = { rcond: 1e-10, ridge: 0, psdTol: 1e-8 };
+const OPT: js.FitOptions = { rcond: 1e-10, ridge: 0, psdTol: 1e-8, single: false };
 
 function gaussian(rng: Rng, n: number) {
   const mean = rng.normals(n, 0.4);

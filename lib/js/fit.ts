@@ -42,6 +42,11 @@ export interface FitOptions {
   rcond: number;
   ridge: number;
   psdTol: number;
+  /**
+   * float32 for the large products (native only: the JS fallback always computes in float64,
+   * which is at least as accurate).
+   */
+  single: boolean;
 }
 
 export interface SolveInfo {

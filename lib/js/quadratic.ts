@@ -32,6 +32,8 @@ export interface QuadraticFitData {
   a: Float64Array;
   /** [out, hidden] (null for MLPs) */
   b: Float64Array | null;
+  /** Native only: form quadratic forms in float32. */
+  single?: boolean;
   solve: SolveInfo;
 }
 

@@ -68,6 +68,7 @@ void read_fit_args(const Napi::CallbackInfo& info, bool glu, bool copy, FitArgs&
   a.opt.rcond = get_double(opt, "rcond");
   a.opt.ridge = get_double(opt, "ridge");
   a.opt.psd_tol = get_double(opt, "psdTol");
+  a.opt.single = opt.Get("single").ToBoolean();
 }
 
 struct FitResult {

@@ -105,6 +105,7 @@ inline QuadraticFit read_quadratic(const Napi::Value& v, Arrays& arrays) {
   q.in = get_int(o, "in", 1, kMaxDim);
   q.hidden = get_int(o, "hidden", 1, kMaxDim);
   q.out = get_int(o, "out", 1, kMaxDim);
+  q.single = o.Get("single").ToBoolean();
   auto copy = [&](const char* key, size_t n, bool optional, std::vector<double>& dst) {
     const double* p = arrays.take(o.Get(key), key, n, optional);
     if (p) dst.assign(p, p + n);

@@ -18,8 +18,9 @@ double dot(int n, const double* a, const double* b) {
 }
 }  // namespace
 
-ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol) {
+ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol, bool single) {
   ComponentMoments c;
+  c.single = single;
   const int n = dist.in;
   c.mean.assign(n, 0.0);
   if (dist.means) std::copy(dist.means + idx(k, 0, n), dist.means + idx(k + 1, 0, n), c.mean.begin());
@@ -44,7 +45,7 @@ Preactivations preactivation_stats(int rows, int in, const double* W, const doub
     for (int i = 0; i < rows; ++i) p.s[i] = std::sqrt(dot(in, W + idx(i, 0, in), W + idx(i, 0, in)));
   } else {
     // s_i² = w_iᵀ F Fᵀ w_i = ‖Fᵀ w_i‖²: a sum of squares, never negative (no cancellation).
-    p.proj = project_onto_factor(rows, W, c.factor);
+    p.proj = project_onto_factor(rows, W, c.factor, c.single);
     const int r = c.factor.rank;
     for (int i = 0; i < rows; ++i) {
       const double* q = &p.proj[idx(i, 0, r)];
@@ -216,7 +217,7 @@ LinearFit linear_fit(const Net& net, const InputDist& dist, const FitOptions& op
   comps.reserve(dist.K);
   terms.reserve(dist.K);
   for (int k = 0; k < dist.K; ++k) {
-    comps.push_back(component_moments(dist, k, opt.psd_tol));
+    comps.push_back(component_moments(dist, k, opt.psd_tol, opt.single));
     terms.push_back(terms_of(net, comps.back()));
     comps.back().factor.L = std::vector<double>();  // only its rank is needed from here on
   }

@@ -44,6 +44,7 @@ struct FitOptions {
   double rcond = 1e-10;   // relative eigenvalue cutoff of the minimum-norm mixture solve
   double ridge = 0;       // > 0: solve (Cov x + ridge·I) β = Cov(x, f) instead
   double psd_tol = 1e-8;  // relative tolerance of the covariance PSD check
+  bool single = false;    // float32 for the large products (projections, quadratic forms)
 };
 
 struct SolveInfo {
@@ -67,8 +68,9 @@ struct ComponentMoments {
   std::vector<double> mean;  // [in]
   bool identity_cov = true;
   CovFactor factor;
+  bool single = false;  // project onto the factor in float32
 };
-ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol);
+ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol, bool single = false);
 
 // Preactivation means m = W μ + b and standard deviations s_i = sqrt(w_iᵀ Σ w_i).
 struct Preactivations {

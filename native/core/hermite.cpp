@@ -33,7 +33,7 @@ std::vector<double> copy_or_zeros(const double* p, size_t n) {
 CompactFit mlp_compact_fit(const Mlp& net, const InputDist& dist, int degree, const FitOptions& opt) {
   check_degree(dist, degree, kMaxDerivOrder);
   const int n = net.in, h = net.hidden;
-  ComponentMoments c = component_moments(dist, 0, opt.psd_tol);
+  ComponentMoments c = component_moments(dist, 0, opt.psd_tol, opt.single);
   UnitExpectations u = mlp_units(net, c, degree);
   CompactFit f = shell(n, h, net.out, degree, c, opt);
   f.W.assign(net.W1, net.W1 + static_cast<size_t>(h) * n);
@@ -57,7 +57,7 @@ CompactFit mlp_compact_fit(const Mlp& net, const InputDist& dist, int degree, co
 CompactFit glu_compact_fit(const Glu& net, const InputDist& dist, int degree, const FitOptions& opt) {
   check_degree(dist, degree, kMaxDerivOrder - 1);
   const int n = net.in, h = net.hidden, w = degree + 2;
-  ComponentMoments c = component_moments(dist, 0, opt.psd_tol);
+  ComponentMoments c = component_moments(dist, 0, opt.psd_tol, opt.single);
   UnitExpectations u = glu_units(net, c, degree + 1);
   CompactFit f = shell(n, h, net.out, degree, c, opt);
   f.glu = true;

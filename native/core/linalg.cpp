@@ -112,39 +112,60 @@ CovFactor factor_covariance(int n, const double* S, double psd_tol) {
   return f;
 }
 
-std::vector<double> project_onto_factor(int rows, const double* W, const CovFactor& f) {
-  const int n = f.n, r = f.rank;
-  std::vector<double> B(static_cast<size_t>(rows) * r, 0.0);
-  if (rows == 0 || r == 0) return B;
-  // Wp = W with columns permuted into pivot order; then B = Wp[:, :r] L11 + Wp[:, r:] L21,
-  // the first product triangular (dtrmm on a copy), the second a plain dgemm.
-  std::vector<double> Wp(static_cast<size_t>(rows) * n);
-  for (int i = 0; i < rows; ++i) {
-    const double* w = W + static_cast<size_t>(i) * n;
-    double* wp = &Wp[static_cast<size_t>(i) * n];
-    for (int k = 0; k < n; ++k) wp[k] = w[f.perm[k]];
-  }
-  // Column block J of B: Wp[:, J] L[J, J] (triangular, small) + Wp[:, J_end:] L[J_end:, J]
-  // (dense). Blocking keeps almost all flops in dgemm, which runs at several times the speed
-  // of one large dtrmm here, while doing only the triangle's flops.
+namespace {
+// Precision-generic BLAS calls for the blocked triangular product below.
+void blas_trmm(int m, int n, const double* L, int ldl, double* B, int ldb) {
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, m, n, 1.0, L, ldl, B, ldb);
+}
+void blas_trmm(int m, int n, const float* L, int ldl, float* B, int ldb) {
+  cblas_strmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, m, n, 1.0f, L, ldl, B, ldb);
+}
+void blas_gemm_acc(int m, int n, int k, const double* A, int lda, const double* B, int ldb, double* C, int ldc) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, A, lda, B, ldb, 1.0, C, ldc);
+}
+void blas_gemm_acc(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, lda, B, ldb, 1.0f, C, ldc);
+}
+
+// B[rows, r] = Wp[rows, n] L[n, r] with L lower trapezoidal. Column block J of B is
+// Wp[:, J] L[J, J] (triangular, small) + Wp[:, J_end:] L[J_end:, J] (dense): blocking keeps
+// almost all flops in gemm, which runs at several times the speed of one large trmm here,
+// while doing only the triangle's flops.
+template <class T>
+void lower_trapezoidal_product(int rows, int n, int r, const T* Wp, const T* L, T* B) {
   constexpr int kBlock = 128;
-  std::vector<double> tri;
+  std::vector<T> tri;
   for (int j0 = 0; j0 < r; j0 += kBlock) {
     const int nb = std::min(kBlock, r - j0);
-    tri.assign(static_cast<size_t>(rows) * nb, 0.0);
+    tri.assign(static_cast<size_t>(rows) * nb, T(0));
     for (int i = 0; i < rows; ++i)
       std::copy(&Wp[static_cast<size_t>(i) * n + j0], &Wp[static_cast<size_t>(i) * n + j0] + nb, &tri[static_cast<size_t>(i) * nb]);
-    cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, rows, nb, 1.0,
-                f.L.data() + static_cast<size_t>(j0) * r + j0, r, tri.data(), nb);
+    blas_trmm(rows, nb, L + static_cast<size_t>(j0) * r + j0, r, tri.data(), nb);
     for (int i = 0; i < rows; ++i)
       std::copy(&tri[static_cast<size_t>(i) * nb], &tri[static_cast<size_t>(i) * nb] + nb, &B[static_cast<size_t>(i) * r + j0]);
     const int below = n - (j0 + nb);
-    if (below > 0) {
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, nb, below, 1.0, Wp.data() + j0 + nb, n,
-                  f.L.data() + static_cast<size_t>(j0 + nb) * r + j0, r, 1.0, B.data() + j0, r);
-    }
+    if (below > 0) blas_gemm_acc(rows, nb, below, Wp + j0 + nb, n, L + static_cast<size_t>(j0 + nb) * r + j0, r, B + j0, r);
   }
-  return B;
+}
+
+template <class T>
+std::vector<double> project_in(int rows, const double* W, const CovFactor& f) {
+  const int n = f.n, r = f.rank;
+  // Wp = W with columns permuted into pivot order (and narrowed to T).
+  std::vector<T> Wp(static_cast<size_t>(rows) * n), L(f.L.begin(), f.L.end()), B(static_cast<size_t>(rows) * r, T(0));
+  for (int i = 0; i < rows; ++i) {
+    const double* w = W + static_cast<size_t>(i) * n;
+    T* wp = &Wp[static_cast<size_t>(i) * n];
+    for (int k = 0; k < n; ++k) wp[k] = static_cast<T>(w[f.perm[k]]);
+  }
+  lower_trapezoidal_product(rows, n, r, Wp.data(), L.data(), B.data());
+  return std::vector<double>(B.begin(), B.end());
+}
+}  // namespace
+
+std::vector<double> project_onto_factor(int rows, const double* W, const CovFactor& f, bool single) {
+  if (rows == 0 || f.rank == 0) return std::vector<double>(static_cast<size_t>(rows) * f.rank, 0.0);
+  return single ? project_in<float>(rows, W, f) : project_in<double>(rows, W, f);
 }
 
 void symmetric_eigen(int n, const double* S, std::vector<double>& vals, std::vector<double>& vecs) {

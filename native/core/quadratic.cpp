@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 namespace polyapprox {
 
@@ -38,11 +39,12 @@ void fold_center(QuadraticFit& fit, const LinearTerms& t, const std::vector<doub
 QuadraticFit mlp_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt) {
   require_single_gaussian(dist);
   const int n = net.in, h = net.hidden, out = net.out;
-  ComponentMoments c = component_moments(dist, 0, opt.psd_tol);
+  ComponentMoments c = component_moments(dist, 0, opt.psd_tol, opt.single);
   UnitExpectations u = mlp_units(net, c, 2);
   LinearTerms t = mlp_linear_terms_from_units(net, u);
   QuadraticFit fit;
   fit.in = n, fit.hidden = h, fit.out = out;
+  fit.single = opt.single;
   fit.W.assign(net.W1, net.W1 + static_cast<size_t>(h) * n);
   // E[∇²f_o] = W1ᵀ diag(W2[o, :] ⊙ E[φ''(y)]) W1
   fit.a.resize(static_cast<size_t>(out) * h);
@@ -71,11 +73,12 @@ QuadraticFit mlp_quadratic_fit(const Mlp& net, const InputDist& dist, const FitO
 QuadraticFit glu_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt) {
   require_single_gaussian(dist);
   const int n = net.in, h = net.hidden, out = net.out;
-  ComponentMoments c = component_moments(dist, 0, opt.psd_tol);
+  ComponentMoments c = component_moments(dist, 0, opt.psd_tol, opt.single);
   UnitExpectations u = glu_units(net, c, 3);
   LinearTerms t = glu_linear_terms_from_units(net, u);
   QuadraticFit fit;
   fit.in = n, fit.hidden = h, fit.out = out;
+  fit.single = opt.single;
   fit.W.assign(net.W, net.W + static_cast<size_t>(h) * n);
   fit.V.assign(net.V, net.V + static_cast<size_t>(h) * n);
   // E[∇²g_i] = (m_z E[φ''] + c_i E[φ''']) w_i w_iᵀ + E[φ'] (w_i v_iᵀ + v_i w_iᵀ), projected by W2.
@@ -121,34 +124,61 @@ QuadraticFit glu_quadratic_fit(const Glu& net, const InputDist& dist, const FitO
   return fit;
 }
 
-void quadratic_form(const QuadraticFit& fit, int o, double* G) {
+namespace {
+void blas_syrk(int n, int k, double alpha, const double* A, double* C) {
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, k, alpha, A, n, 1.0, C, n);
+}
+void blas_syrk(int n, int k, double alpha, const float* A, float* C) {
+  cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, n, k, static_cast<float>(alpha), A, n, 1.0f, C, n);
+}
+void blas_syr2k(int n, int k, double alpha, const double* A, const double* B, double* C) {
+  cblas_dsyr2k(CblasRowMajor, CblasLower, CblasTrans, n, k, alpha, A, n, B, n, 1.0, C, n);
+}
+void blas_syr2k(int n, int k, double alpha, const float* A, const float* B, float* C) {
+  cblas_ssyr2k(CblasRowMajor, CblasLower, CblasTrans, n, k, static_cast<float>(alpha), A, n, B, n, 1.0f, C, n);
+}
+
+template <class T>
+void quadratic_form_in(const QuadraticFit& fit, int o, double* G) {
   const int n = fit.in, h = fit.hidden;
-  if (o < 0 || o >= fit.out) throw std::invalid_argument("output index out of range");
-  // G = ½ Σ_i a_i w_i w_iᵀ: split a by sign so each half is a symmetric rank-k update (dsyrk,
-  // half the flops of a general product): G = ½ (P ᵀP − NᵀN), rows of P, N = √|a_i| w_i.
-  std::vector<double> P, N;
+  // G = ½ Σ_i a_i w_i w_iᵀ: split a by sign so each half is a symmetric rank-k update (syrk,
+  // half the flops of a general product): G = ½ (PᵀP − NᵀN), rows of P, N = √|a_i| w_i.
+  std::vector<T> P, N, Gt(static_cast<size_t>(n) * n, T(0));
   int np = 0, nn = 0;
   P.reserve(static_cast<size_t>(h) * n);
   for (int i = 0; i < h; ++i) {
     const double a = fit.a[idx(o, i, h)];
     if (a == 0) continue;
-    std::vector<double>& dst = a > 0 ? P : N;
+    std::vector<T>& dst = a > 0 ? P : N;
     (a > 0 ? np : nn)++;
     const double r = std::sqrt(std::fabs(a));
-    for (int j = 0; j < n; ++j) dst.push_back(r * fit.W[idx(i, j, n)]);
+    for (int j = 0; j < n; ++j) dst.push_back(static_cast<T>(r * fit.W[idx(i, j, n)]));
   }
-  std::fill(G, G + static_cast<size_t>(n) * n, 0.0);
-  if (np) cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, np, 0.5, P.data(), n, 1.0, G, n);
-  if (nn) cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, nn, -0.5, N.data(), n, 1.0, G, n);
+  if (np) blas_syrk(n, np, 0.5, P.data(), Gt.data());
+  if (nn) blas_syrk(n, nn, -0.5, N.data(), Gt.data());
   if (!fit.b.empty()) {
-    // + ½ Σ_i b_i (w_i v_iᵀ + v_i w_iᵀ) = ½ (Bᵀ V + Vᵀ B) with rows of B = b_i w_i: dsyr2k.
-    std::vector<double> B(static_cast<size_t>(h) * n);
+    // + ½ Σ_i b_i (w_i v_iᵀ + v_i w_iᵀ) = ½ (Bᵀ V + Vᵀ B) with rows of B = b_i w_i: syr2k.
+    std::vector<T> B(static_cast<size_t>(h) * n);
     for (int i = 0; i < h; ++i)
-      for (int j = 0; j < n; ++j) B[idx(i, j, n)] = fit.b[idx(o, i, h)] * fit.W[idx(i, j, n)];
-    cblas_dsyr2k(CblasRowMajor, CblasLower, CblasTrans, n, h, 0.5, B.data(), n, fit.V.data(), n, 1.0, G, n);
+      for (int j = 0; j < n; ++j) B[idx(i, j, n)] = static_cast<T>(fit.b[idx(o, i, h)] * fit.W[idx(i, j, n)]);
+    if constexpr (std::is_same_v<T, double>) {
+      blas_syr2k(n, h, 0.5, B.data(), fit.V.data(), Gt.data());
+    } else {
+      std::vector<T> V(fit.V.begin(), fit.V.end());
+      blas_syr2k(n, h, 0.5, B.data(), V.data(), Gt.data());
+    }
   }
   for (int i = 0; i < n; ++i)
-    for (int j = 0; j < i; ++j) G[idx(j, i, n)] = G[idx(i, j, n)];
+    for (int j = 0; j <= i; ++j) G[idx(i, j, n)] = G[idx(j, i, n)] = static_cast<double>(Gt[idx(i, j, n)]);
+}
+}  // namespace
+
+void quadratic_form(const QuadraticFit& fit, int o, double* G) {
+  if (o < 0 || o >= fit.out) throw std::invalid_argument("output index out of range");
+  if (fit.single)
+    quadratic_form_in<float>(fit, o, G);
+  else
+    quadratic_form_in<double>(fit, o, G);
 }
 
 void pack_gamma(int n, const double* G, double* g) {

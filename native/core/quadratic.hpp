@@ -20,6 +20,7 @@ struct QuadraticFit {
   std::vector<double> V;      // [hidden, in]: GLU value V (empty for MLPs)
   std::vector<double> a;      // [out, hidden]
   std::vector<double> b;      // [out, hidden] (empty for MLPs)
+  bool single = false;        // form G in float32 (ssyrk/ssyr2k)
   SolveInfo solve;
 };
 
