@@ -555,6 +555,21 @@ const GL16: [number, number][] = [
   [0.9894009349916499326, 0.027152459411754094852],
 ];
 
+const GL12: [number, number][] = [
+  [0.12523340851146891547, 0.249147045813402785],
+  [0.36783149899818019375, 0.23349253653835480876],
+  [0.5873179542866174473, 0.20316742672306592175],
+  [0.76990267419430468704, 0.16007832854334622633],
+  [0.90411725637047485668, 0.10693932599531843096],
+  [0.98156063424671925069, 0.047175336386511827195],
+];
+const GL8: [number, number][] = [
+  [0.18343464249564980494, 0.36268378337836198297],
+  [0.52553240991632898582, 0.31370664587788728734],
+  [0.79666647741362673959, 0.22238103445337447054],
+  [0.96028985649753623168, 0.10122853629037625915],
+];
+
 const DERIV_MODE = 0;
 const POLY_MODE = 1;
 const FOLD_MODE = 2;
@@ -637,31 +652,39 @@ class Correction {
 
 const panelF = new Float64Array(ARR);
 
-/** 16-point Gauss–Legendre on u ∈ [ulo, uhi] at y = side·u, accumulated in ascending u. */
-function gaussLegendrePanel(c: Correction, ulo: number, uhi: number, side: number, acc: Float64Array): void {
+/** N-point Gauss–Legendre (N = 8, 12, 16) on u ∈ [ulo, uhi] at y = side·u, accumulated in ascending u. */
+function gaussLegendrePanel(c: Correction, ulo: number, uhi: number, side: number, order: number, acc: Float64Array): void {
   const mid = 0.5 * (ulo + uhi);
   const h = 0.5 * (uhi - ulo);
+  const tab = order === 16 ? GL16 : order === 12 ? GL12 : GL8;
   const f = panelF;
-  for (let j = GL16.length - 1; j >= 0; j--) {
-    c.eval(side * (mid - h * GL16[j][0]), f);
-    for (let k = 0; k < c.nc; k++) acc[k] += h * GL16[j][1] * f[k];
+  for (let j = tab.length - 1; j >= 0; j--) {
+    c.eval(side * (mid - h * tab[j][0]), f);
+    for (let k = 0; k < c.nc; k++) acc[k] += h * tab[j][1] * f[k];
   }
-  for (let j = 0; j < GL16.length; j++) {
-    c.eval(side * (mid + h * GL16[j][0]), f);
-    for (let k = 0; k < c.nc; k++) acc[k] += h * GL16[j][1] * f[k];
+  for (let j = 0; j < tab.length; j++) {
+    c.eval(side * (mid + h * tab[j][0]), f);
+    for (let k = 0; k < c.nc; k++) acc[k] += h * tab[j][1] * f[k];
   }
 }
 
-/** Panel breakpoints of one side of the kink (u = ±y ≥ 0, mean mu = ±m); see the C++. */
-function sideBreakpoints(c: Correction, mu: number, pts: Float64Array): number {
+/** The log of the modelled integrand on one side, exp(−A u² − κ u − (u − mu)²/(2s²)), u = ±y ≥ 0. */
+function sideModel(c: Correction, mu: number): { c2: number; uv: number; up: number; hmax: number } {
+  const s = c.s;
+  const c2 = c.gauss + 0.5 / (s * s);
+  const uv = (mu / (s * s) - c.kappa) / (2.0 * c2);
+  const up = uv > 0 ? uv : 0.0;
+  const d = up - mu;
+  const hmax = -c.gauss * up * up - c.kappa * up - (d * d) / (2.0 * s * s);
+  return { c2, uv, up, hmax };
+}
+
+/** Panel breakpoints and Gauss–Legendre orders of one side of the kink; see the C++. */
+function sideBreakpoints(c: Correction, mu: number, href: number, pts: Float64Array, ord: Int32Array): number {
   const s = c.s;
   const kap = c.kappa;
   const A = c.gauss;
-  const c2 = A + 0.5 / (s * s);
-  const uv = (mu / (s * s) - kap) / (2.0 * c2);
-  const up = uv > 0 ? uv : 0.0;
-  const d = up - mu;
-  const hmax = -A * up * up - kap * up - (d * d) / (2.0 * s * s);
+  const { c2, uv, up, hmax } = sideModel(c, mu);
   if (hmax < -760.0) return 0;
   const D = 40.0 + 2.5 * c.nc;
   const beta = 2.0 * c2 * (up - uv);
@@ -686,6 +709,22 @@ function sideBreakpoints(c: Correction, mu: number, pts: Float64Array): number {
     step *= 2.0;
   }
   pts[n++] = hi;
+  for (let i = 0; i + 1 < n; i++) {
+    let o = 16;
+    if (c.mode === DERIV_MODE) {
+      const un = pts[i + 1] <= up ? pts[i + 1] : pts[i] >= up ? pts[i] : up;
+      const uf = pts[i] >= up ? pts[i + 1] : pts[i];
+      const dn = un - mu;
+      const hn = -A * un * un - kap * un - (dn * dn) / (2.0 * s * s);
+      const delta = href - hn - (c.nc - 1) * Math.log1p(Math.abs(uf - mu) / s);
+      o = delta >= 28.0 ? 8 : delta >= 11.0 ? 12 : 16;
+      if (lo === 0.0 && c.nc <= 5) {
+        if (i === 0 && pts[1] <= unit * 1.0000001) o = 8;
+        else if (i === 1 && pts[2] <= unit * 3.0000001 && o > 12) o = 12;
+      }
+    }
+    ord[i] = o;
+  }
   return n;
 }
 
@@ -697,13 +736,18 @@ function correctionIntegral(c: Correction, val: Float64Array): void {
   const minus = new Float64Array(c.nc);
   const plus = new Float64Array(c.nc);
   const pts = new Float64Array(64);
-  let n = 0;
-  if (c.mode !== FOLD_MODE) {
-    n = sideBreakpoints(c, -c.m, pts);
-    for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], -1.0, minus);
+  const ord = new Int32Array(64);
+  const fold = c.mode === FOLD_MODE;
+  const mup = fold ? Math.abs(c.m) : c.m;
+  let href = sideModel(c, mup).hmax;
+  if (!fold) {
+    const hm = sideModel(c, -c.m).hmax;
+    if (hm > href) href = hm;
+    const n = sideBreakpoints(c, -c.m, href, pts, ord);
+    for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], -1.0, ord[i], minus);
   }
-  n = sideBreakpoints(c, c.mode === FOLD_MODE ? Math.abs(c.m) : c.m, pts);
-  for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], 1.0, plus);
+  const n = sideBreakpoints(c, mup, href, pts, ord);
+  for (let i = 0; i + 1 < n; i++) gaussLegendrePanel(c, pts[i], pts[i + 1], 1.0, ord[i], plus);
   for (let k = 0; k < c.nc; k++) val[k] = minus[k] + plus[k];
 }
 

@@ -591,9 +591,47 @@ constexpr double kGL16[kGL16Half][2] = {
     {0.9894009349916499326, 0.027152459411754094852},
 };
 constexpr int kMaxComp = kArr;
+constexpr double kGL8[4][2] = {
+    {0.18343464249564980494, 0.36268378337836198297},
+    {0.52553240991632898582, 0.31370664587788728734},
+    {0.79666647741362673959, 0.22238103445337447054},
+    {0.96028985649753623168, 0.10122853629037625915},
+};
+constexpr double kGL12[6][2] = {
+    {0.12523340851146891547, 0.249147045813402785},
+    {0.36783149899818019375, 0.23349253653835480876},
+    {0.5873179542866174473, 0.20316742672306592175},
+    {0.76990267419430468704, 0.16007832854334622633},
+    {0.90411725637047485668, 0.10693932599531843096},
+    {0.98156063424671925069, 0.047175336386511827195},
+};
 
 constexpr int kDerivMode = 0, kPolyMode = 1, kFoldMode = 2;
 
+// The localized correction g(y) of each smooth activation.
+template <ActKind K>
+inline double correction_g(double y) {
+  const double ay = std::fabs(y);
+  if constexpr (K == ActKind::Sigmoid) {
+    const double e = std::exp(-ay);
+    const double u = e / (1.0 + e);
+    return y > 0 ? -u : u;
+  } else if constexpr (K == ActKind::Tanh) {
+    const double e = std::exp(-2.0 * ay);
+    const double u = 2.0 * e / (1.0 + e);
+    return y > 0 ? -u : u;
+  } else if constexpr (K == ActKind::Softplus) {
+    return std::log1p(std::exp(-ay));
+  } else if constexpr (K == ActKind::Swish) {
+    const double e = std::exp(-ay);
+    return -ay * (e / (1.0 + e));
+  } else {  // Gelu
+    return -ay * Q(ay);
+  }
+}
+
+// Parameters of the integrand built from g (templated on the activation only so the hot loop has
+// no switch; the arithmetic is that of lib/js/integrals.ts's Correction class).
 struct Correction {
   ActKind kind;
   double m, s;
@@ -601,102 +639,106 @@ struct Correction {
   int mode;       // kDerivMode: g He_k(z) pdf(z); kPolyMode: y^n g pdf(z); kFoldMode: see below
   double kappa;   // decay rate of g in |y| (0 for gelu's Gaussian decay)
   double gauss;   // coefficient A of −A y² in log g (1/2 for gelu)
-
-  double g(double y) const {
-    const double ay = std::fabs(y);
-    switch (kind) {
-      case ActKind::Sigmoid: {
-        const double e = std::exp(-ay);
-        const double u = e / (1.0 + e);
-        return y > 0 ? -u : u;
-      }
-      case ActKind::Tanh: {
-        const double e = std::exp(-2.0 * ay);
-        const double u = 2.0 * e / (1.0 + e);
-        return y > 0 ? -u : u;
-      }
-      case ActKind::Softplus:
-        return std::log1p(std::exp(-ay));
-      case ActKind::Swish: {
-        const double e = std::exp(-ay);
-        return -ay * (e / (1.0 + e));
-      }
-      case ActKind::Gelu:
-        return -ay * Q(ay);
-      default:
-        return 0.0;
-    }
-  }
-
-  void eval(double y, double* f) const {
-    if (mode == kFoldMode) {
-      // tanh, both sides folded onto u = y > 0: s·[y^n g(y) G(y) + (−y)^n g(−y) G(−y)] =
-      // −2 y^n σ(−2y)·2 e^(−(y²+m²)/(2s²))/√(2π)·(sinh or cosh)(y m/s²), n even or odd.
-      const double e = std::exp(-2.0 * y);
-      const double base = -4.0 * (e / (1.0 + e)) * kInvSqrt2Pi * std::exp(-(y * y + m * m) / (2.0 * s * s));
-      const double q = y * m / (s * s);
-      const double sh = base * std::sinh(q), ch = base * std::cosh(q);
-      double t = 1.0;
-      for (int n = 0; n < nc; ++n) {
-        f[n] = t * (n % 2 == 0 ? sh : ch);
-        t *= y;
-      }
-      return;
-    }
-    const double z = (y - m) / s;
-    const double w = g(y) * pdf_fast(z);
-    if (mode == kPolyMode) {
-      double t = w;
-      for (int n = 0; n < nc; ++n) {
-        f[n] = t;
-        t *= y;
-      }
-    } else {
-      f[0] = w;
-      if (nc > 1) f[1] = w * z;
-      double h0 = 1.0, h1 = z;
-      for (int k = 2; k < nc; ++k) {
-        const double h2 = z * h1 - (k - 1) * h0;
-        f[k] = w * h2;
-        h0 = h1;
-        h1 = h2;
-      }
-    }
-  }
 };
 
-// 16-point Gauss–Legendre on u ∈ [ulo, uhi] at y = side·u, accumulated into acc[0..nc−1] in
-// ascending u, so the two sides of the kink are summed in mirrored order.
-void gauss_legendre_panel(const Correction& c, double ulo, double uhi, double side, double* acc) {
-  const double mid = 0.5 * (ulo + uhi), h = 0.5 * (uhi - ulo);
-  double f[kMaxComp];
-  for (int j = kGL16Half - 1; j >= 0; --j) {
-    c.eval(side * (mid - h * kGL16[j][0]), f);
-    for (int k = 0; k < c.nc; ++k) acc[k] += h * kGL16[j][1] * f[k];
+template <ActKind K>
+inline void correction_eval(const Correction& c, double y, double* f) {
+  const double m = c.m, s = c.s;
+  const int nc = c.nc;
+  if (c.mode == kFoldMode) {
+    // tanh, both sides folded onto u = y > 0: s·[y^n g(y) G(y) + (−y)^n g(−y) G(−y)] =
+    // −2 y^n σ(−2y)·2 e^(−(y²+m²)/(2s²))/√(2π)·(sinh or cosh)(y m/s²), n even or odd.
+    const double e = std::exp(-2.0 * y);
+    const double base = -4.0 * (e / (1.0 + e)) * kInvSqrt2Pi * std::exp(-(y * y + m * m) / (2.0 * s * s));
+    const double q = y * m / (s * s);
+    const double sh = base * std::sinh(q), ch = base * std::cosh(q);
+    double t = 1.0;
+    for (int n = 0; n < nc; ++n) {
+      f[n] = t * (n % 2 == 0 ? sh : ch);
+      t *= y;
+    }
+    return;
   }
-  for (int j = 0; j < kGL16Half; ++j) {
-    c.eval(side * (mid + h * kGL16[j][0]), f);
-    for (int k = 0; k < c.nc; ++k) acc[k] += h * kGL16[j][1] * f[k];
+  const double z = (y - m) / s;
+  const double w = correction_g<K>(y) * pdf_fast(z);
+  if (c.mode == kPolyMode) {
+    double t = w;
+    for (int n = 0; n < nc; ++n) {
+      f[n] = t;
+      t *= y;
+    }
+  } else {
+    f[0] = w;
+    if (nc > 1) f[1] = w * z;
+    double h0 = 1.0, h1 = z;
+    for (int k = 2; k < nc; ++k) {
+      const double h2 = z * h1 - (k - 1) * h0;
+      f[k] = w * h2;
+      h0 = h1;
+      h1 = h2;
+    }
   }
 }
 
-// Panels of one side of the kink, in u = ±y ≥ 0 with mean mu = ±m, written as breakpoints to
-// pts (ascending; returns their count, 0 if the side is negligible). The integrand is modelled as
-// exp(−A u² − κ u − (u − mu)²/(2s²)) (log-concave); the panels cover where that is within
-// e^(−40 − 2.5·components) of its maximum on the side. From the kink their widths double,
-// 1, 2, 4, ... (/κ), so the poles of σ(−κu) at u = ±iπ/κ keep every panel's Bernstein ellipse
-// parameter ≥ 5.8 (16 points: error < ρ^(−32) ≈ 4e-25); no panel is wider than 6/κ (e^(−κu)
-// varies by ≤ e^6 across it) or 2.5 standard deviations of the modelled Gaussian.
-int side_breakpoints(const Correction& c, double mu, double* pts) {
+// N-point Gauss–Legendre (N = 8, 12, 16; table `tab` of its nodes x ≥ 0) on u ∈ [ulo, uhi] at
+// y = side·u, accumulated into acc[0..nc−1] in ascending u, so the two sides of the kink are
+// summed in mirrored order.
+template <ActKind K, int N>
+void gauss_legendre_panel(const Correction& c, double ulo, double uhi, double side, const double (*tab)[2],
+                          double* acc) {
+  const double mid = 0.5 * (ulo + uhi), h = 0.5 * (uhi - ulo);
+  double f[kMaxComp];
+  for (int j = N / 2 - 1; j >= 0; --j) {
+    correction_eval<K>(c, side * (mid - h * tab[j][0]), f);
+    for (int k = 0; k < c.nc; ++k) acc[k] += h * tab[j][1] * f[k];
+  }
+  for (int j = 0; j < N / 2; ++j) {
+    correction_eval<K>(c, side * (mid + h * tab[j][0]), f);
+    for (int k = 0; k < c.nc; ++k) acc[k] += h * tab[j][1] * f[k];
+  }
+}
+
+template <ActKind K>
+void gauss_legendre_panel(const Correction& c, double ulo, double uhi, double side, int order, double* acc) {
+  if (order == 16) {
+    gauss_legendre_panel<K, 16>(c, ulo, uhi, side, kGL16, acc);
+  } else if (order == 12) {
+    gauss_legendre_panel<K, 12>(c, ulo, uhi, side, kGL12, acc);
+  } else {
+    gauss_legendre_panel<K, 8>(c, ulo, uhi, side, kGL8, acc);
+  }
+}
+
+// The log of the modelled integrand on one side, exp(−A u² − κ u − (u − mu)²/(2s²)), u = ±y ≥ 0.
+struct SideModel {
+  double c2, uv, up, hmax;  // curvature, unconstrained and constrained peak, log-peak
+};
+
+SideModel side_model(const Correction& c, double mu) {
+  SideModel sm;
+  const double s = c.s;
+  sm.c2 = c.gauss + 0.5 / (s * s);
+  sm.uv = (mu / (s * s) - c.kappa) / (2.0 * sm.c2);
+  sm.up = sm.uv > 0 ? sm.uv : 0.0;
+  const double d = sm.up - mu;
+  sm.hmax = -c.gauss * sm.up * sm.up - c.kappa * sm.up - d * d / (2.0 * s * s);
+  return sm;
+}
+
+// Panels of one side of the kink, in u = ±y ≥ 0 with mean mu = ±m: breakpoints to pts (ascending;
+// returns their count, 0 if the side is negligible) and a Gauss–Legendre order per panel to ord.
+// The panels cover where the model is within e^(−40 − 2.5·components) of its peak on the side.
+// From the kink their widths double, 1, 2, 4, ... (/κ), so the poles of σ(−κu) at u = ±iπ/κ keep
+// every panel's Bernstein ellipse parameter ≥ 5.8 (16 points: error < ρ^(−32) ≈ 4e-25); no panel
+// is wider than 6/κ (e^(−κu) varies by ≤ e^6 across it) or 2.5 standard deviations of the
+// modelled Gaussian. In the derivative mode a panel whose modelled size (allowing (|z|+1)^k for
+// He_k) is below e^(−11) of the larger side's peak gets 12 points, below e^(−28) 8 points (16
+// points would be wasted there: the error budget is relative to the whole integral).
+int side_breakpoints(const Correction& c, double mu, double href, double* pts, int* ord) {
   const double s = c.s, kap = c.kappa, A = c.gauss;
-  const double c2 = A + 0.5 / (s * s);
-  const double uv = (mu / (s * s) - kap) / (2.0 * c2);
-  const double up = uv > 0 ? uv : 0.0;
-  const double d = up - mu;
-  const double hmax = -A * up * up - kap * up - d * d / (2.0 * s * s);
-  if (hmax < -760.0) return 0;  // exp underflows on the whole side
-  // e^(−40) of the modelled peak, plus room for the polynomial factors (He_k(z) or y^n) that the
-  // model leaves out and that shift weight outwards.
+  const SideModel sm = side_model(c, mu);
+  const double c2 = sm.c2, uv = sm.uv, up = sm.up;
+  if (sm.hmax < -760.0) return 0;  // exp underflows on the whole side
   const double D = 40.0 + 2.5 * c.nc;
   const double beta = 2.0 * c2 * (up - uv);
   const double hi = up + 2.0 * D / (beta + std::sqrt(beta * beta + 4.0 * c2 * D));
@@ -710,7 +752,7 @@ int side_breakpoints(const Correction& c, double mu, double* pts) {
   if (width > 6.0 * unit) width = 6.0 * unit;
   int n = 0;
   pts[n++] = lo;
-  double step = lo == 0.0 ? unit : width;  // graded 1, 2, 4, ... (/κ) away from the kink
+  double step = lo == 0.0 ? unit : width;
   double x = lo;
   while (n < 60) {
     if (step > width) step = width;
@@ -720,24 +762,66 @@ int side_breakpoints(const Correction& c, double mu, double* pts) {
     step *= 2.0;
   }
   pts[n++] = hi;
+  for (int i = 0; i + 1 < n; ++i) {
+    int o = 16;
+    if (c.mode == kDerivMode) {
+      const double un = pts[i + 1] <= up ? pts[i + 1] : (pts[i] >= up ? pts[i] : up);  // nearest the peak
+      const double uf = pts[i] >= up ? pts[i + 1] : pts[i];                             // farthest
+      const double dn = un - mu;
+      const double hn = -A * un * un - kap * un - dn * dn / (2.0 * s * s);
+      const double delta = href - hn - (c.nc - 1) * std::log1p(std::fabs(uf - mu) / s);
+      o = delta >= 28.0 ? 8 : (delta >= 11.0 ? 12 : 16);
+      // The first graded panels are far from the poles relative to their size (ρ ≥ 12 on
+      // [0, 1/κ], ≥ 7 on [1/κ, 3/κ]): 8 and 12 points suffice while the He_k leave room (k ≤ 4).
+      if (lo == 0.0 && c.nc <= 5) {
+        if (i == 0 && pts[1] <= unit * 1.0000001) {
+          o = 8;
+        } else if (i == 1 && pts[2] <= unit * 3.0000001 && o > 12) {
+          o = 12;
+        }
+      }
+    }
+    ord[i] = o;
+  }
   return n;
 }
 
 // ∫ integrand dy over both sides of the kink at 0 (or y > 0 only for the folded tanh moments).
 // Each side is summed on its own in mirrored order and the two added last, so an odd integrand
 // at m = 0 gives exactly 0.
-void correction_integral(const Correction& c, double* val) {
+template <ActKind K>
+void correction_integral_t(const Correction& c, double* val) {
   double minus[kMaxComp], plus[kMaxComp];
   for (int k = 0; k < c.nc; ++k) minus[k] = plus[k] = 0.0;
   double pts[64];
-  int n = 0;
-  if (c.mode != kFoldMode) {
-    n = side_breakpoints(c, -c.m, pts);
-    for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel(c, pts[i], pts[i + 1], -1.0, minus);
+  int ord[64];
+  const bool fold = c.mode == kFoldMode;
+  const double mup = fold ? std::fabs(c.m) : c.m;
+  double href = side_model(c, mup).hmax;
+  if (!fold) {
+    const double hm = side_model(c, -c.m).hmax;
+    if (hm > href) href = hm;
+    const int n = side_breakpoints(c, -c.m, href, pts, ord);
+    for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel<K>(c, pts[i], pts[i + 1], -1.0, ord[i], minus);
   }
-  n = side_breakpoints(c, c.mode == kFoldMode ? std::fabs(c.m) : c.m, pts);
-  for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel(c, pts[i], pts[i + 1], 1.0, plus);
+  const int n = side_breakpoints(c, mup, href, pts, ord);
+  for (int i = 0; i + 1 < n; ++i) gauss_legendre_panel<K>(c, pts[i], pts[i + 1], 1.0, ord[i], plus);
   for (int k = 0; k < c.nc; ++k) val[k] = minus[k] + plus[k];
+}
+
+void correction_integral(const Correction& c, double* val) {
+  switch (c.kind) {
+    case ActKind::Sigmoid:
+      return correction_integral_t<ActKind::Sigmoid>(c, val);
+    case ActKind::Tanh:
+      return correction_integral_t<ActKind::Tanh>(c, val);
+    case ActKind::Softplus:
+      return correction_integral_t<ActKind::Softplus>(c, val);
+    case ActKind::Swish:
+      return correction_integral_t<ActKind::Swish>(c, val);
+    default:
+      return correction_integral_t<ActKind::Gelu>(c, val);
+  }
 }
 
 double kappa_of(ActKind kind) { return kind == ActKind::Tanh ? 2.0 : (kind == ActKind::Gelu ? 0.0 : 1.0); }
