@@ -16,3 +16,5 @@ export type { GemmOptions } from './linalg';
 export { sample, mlpForward, gluForward, fvu, SeededRandom } from './toolkit';
 export { interactionEigen, interactionEigenAsync } from './eigen';
 export type { EigenMethod, InteractionEigenOptions, InteractionEigenResult } from './eigen';
+export { fitClassMixture, momentMatchedGaussian, accuracy, softmaxKl, betaSvd, ablationProjector, ablate, attackCurve } from './analysis';
+export type { AnalysisOptions, ClassMixture, GaussianInput, BetaSvd, Predictor, AttackCurve } from './analysis';
