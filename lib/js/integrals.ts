@@ -434,6 +434,31 @@ function geluPolyStein(nmax: number, m: number, s: number, out: Float64Array): v
 }
 
 // ---------------------------------------------------------------------------------------------
+// Near the origin: Taylor series against exact moments
+
+// Taylor coefficients φ^(j)(0)/j!, j = 0..24 (mpmath).
+const TAYLOR: Record<string, number[]> = {
+  sigmoid: [0.5, 0.25, 0, -0.020833333333333332, 0, 0.0020833333333333333, 0, -0.00021081349206349207, 0, 2.1356922398589065e-05, 0, -2.1638758617925286e-06, 0, 2.192460959822071e-07, 0, -2.2214269821950048e-08, 0, 2.250776065618843e-09, 0, -2.2805129455905197e-10, 0, 2.3106427089999797e-11, 0, -2.3411705424378415e-12, 0],
+  tanh: [0, 1.0, 0, -0.3333333333333333, 0, 0.13333333333333333, 0, -0.05396825396825397, 0, 0.021869488536155203, 0, -0.008863235529902197, 0, 0.003592128036572481, 0, -0.0014558343870513183, 0, 0.000590027440945586, 0, -0.00023912911424355248, 0, 9.691537956929451e-05, 0, -3.927832388331683e-05, 0],
+  softplus: [0.6931471805599453, 0.5, 0.125, 0, -0.005208333333333333, 0, 0.00034722222222222224, 0, -2.635168650793651e-05, 0, 2.1356922398589067e-06, 0, -1.803229884827107e-07, 0, 1.5660435427300506e-08, 0, -1.388391863871878e-09, 0, 1.250431147566024e-10, 0, -1.1402564727952599e-11, 0, 1.0502921404545363e-12, 0, -9.754877260157674e-14],
+  swish: [0, 0.5, 0.25, 0, -0.020833333333333332, 0, 0.0020833333333333333, 0, -0.00021081349206349207, 0, 2.1356922398589065e-05, 0, -2.1638758617925286e-06, 0, 2.192460959822071e-07, 0, -2.2214269821950048e-08, 0, 2.250776065618843e-09, 0, -2.2805129455905197e-10, 0, 2.3106427089999797e-11, 0, -2.3411705424378415e-12],
+  gelu: [0, 0.5, 0.3989422804014327, 0, -0.06649038006690544, 0, 0.009973557010035817, 0, -0.0011873282154804543, 0, 0.00011543468761615529, 0, -9.444656259503615e-06, 0, 6.659693516316651e-07, 0, -4.122667414862689e-08, 0, 2.2735298243728065e-09, 0, -1.1301171641619213e-10, 0, 5.1124347902563106e-12, 0, -2.121761474217046e-13],
+};
+const TAYLOR_TERMS = 25;
+
+/** Narrow Gaussian near the origin, κ(|m| + 12 s) ≤ 0.06: E[yⁿφ] = Σ_j a_j E[y^(n+j)] (see the C++). */
+function taylorPoly(name: Activation['name'], nmax: number, m: number, s: number, out: Float64Array): void {
+  const a = TAYLOR[name];
+  const M = new Float64Array(ARR + TAYLOR_TERMS);
+  gaussianRawMoments(m, s, nmax + TAYLOR_TERMS - 1, M);
+  for (let n = 0; n <= nmax; n++) {
+    let sum = 0.0;
+    for (let j = TAYLOR_TERMS - 1; j >= 0; j--) sum += a[j] * M[n + j];
+    out[n] = sum;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Regime A: fixed composite Gauss–Legendre rule in z
 
 const REGIME_A = 0.8;
@@ -718,10 +743,6 @@ function sideBreakpoints(c: Correction, mu: number, href: number, pts: Float64Ar
       const hn = -A * un * un - kap * un - (dn * dn) / (2.0 * s * s);
       const delta = href - hn - (c.nc - 1) * Math.log1p(Math.abs(uf - mu) / s);
       o = delta >= 28.0 ? 8 : delta >= 11.0 ? 12 : 16;
-      if (lo === 0.0 && c.nc <= 5) {
-        if (i === 0 && pts[1] <= unit * 1.0000001) o = 8;
-        else if (i === 1 && pts[2] <= unit * 3.0000001 && o > 12) o = 12;
-      }
     }
     ord[i] = o;
   }
@@ -891,6 +912,8 @@ export function polyEvs(act: Activation, nmax: number, m: number, s: number): Fl
     polyKinked(act, nmax, m, s, out);
   } else if (name === 'gelu' && m >= 0) {
     geluPolyStein(nmax, m, s, out);
+  } else if (kappaRegime(name) * (Math.abs(m) + 12.0 * s) <= 0.06) {
+    taylorPoly(name, nmax, m, s, out);
   } else if (kappaRegime(name) * s <= REGIME_A) {
     if (name === 'tanh' && Math.abs(m) <= s) regimeATanhPolySym(nmax, m, s, out);
     else regimeAPoly(name, nmax, m, s, out);

@@ -9,8 +9,9 @@
 //   E[pdf^(j)(y)] = (−1)^j He_j(b) pdf(b)/τ^(j+1), τ = √(1+s²), b = m/τ); E[y^n gelu] by Stein's
 //   recursion A_(j+1) = m A_j + s²(j A_(j−1) + E[y^j pdf(y)]) on A_j = E[y^j Φ(y)] when m ≥ 0
 //   (all terms ≥ 0), and like the smooth activations below when m < 0 (the recursion cancels there).
-// sigmoid, tanh, softplus, swish (and gelu moments for m < 0) — two regimes in κs, where 1/κ is
-//   the activation's width (κ = 2 for tanh, 1 otherwise):
+// sigmoid, tanh, softplus, swish (and gelu moments for m < 0) — moments of a narrow Gaussian at
+//   the origin (κ(|m| + 12s) ≤ 0.06) from φ's Taylor series against exact raw moments; otherwise
+//   two regimes in κs, where 1/κ is the activation's width (κ = 2 for tanh, 1 otherwise):
 //   A. κs ≤ 0.8: φ^(k)(m + s z) is analytic in a strip |Im z| ≥ π/(κs) ≈ 3.9, so a fixed
 //      composite rule (11 panels × 13-point Gauss–Legendre on z ∈ [−11, 11], weights × pdf)
 //      integrates φ^(k) and y^n φ directly to < 1e-15 relative (measured up to k = 8, n = 8).
@@ -20,11 +21,12 @@
 //      swish: −|y|σ(−|y|); gelu: −|y|Φ(−|y|)). Then
 //        E[φ^(k)] = (E[P He_k(z)] + ∫ g(y) He_k(z) pdf(z)/s dy) / s^k,
 //        E[y^n φ] = E[y^n P] + ∫ y^n g(y) pdf(z)/s dy,
-//      with E[P ·] in closed form and the integral by 16-point Gauss–Legendre on panels in y on
-//      each side of the kink, graded from the kink (σ's poles at ±iπ/κ) and sized to the Gaussian
-//      (see side_breakpoints). A fixed, analyticity-derived mesh rather than adaptive bisection:
-//      G7K15 with QUADPACK's error heuristic needed ~500 evaluations per call to certify 1e-16,
-//      this mesh needs 110–290 and meets the same reference tables. Moving the derivatives onto
+//      with E[P ·] in closed form and the integral by Gauss–Legendre (16 points, 12 or 8 on panels
+//      that carry < e^(−11) or e^(−28) of it) on panels in y on each side of the kink, graded
+//      from the kink (σ's poles at ±iπ/κ) and sized to the Gaussian (see side_breakpoints). A
+//      fixed, analyticity-derived mesh rather than adaptive bisection: G7K15 with QUADPACK's error
+//      heuristic needed ~500 evaluations per call to certify 1e-16, this mesh needs ~110–290
+//      (138 at typical m, s) and meets the same reference tables. Moving the derivatives onto
 //      the Gaussian (Stein) keeps the integrand free of the s^(k−1)-fold cancellation that
 //      ∫ φ^(k) G has when the Gaussian is wide.
 // The TypeScript mirror (lib/js/integrals.ts) runs the same steps in the same order.
@@ -462,6 +464,50 @@ void gelu_poly_stein(int nmax, double m, double s, double* out) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Near the origin: Taylor series against exact moments
+
+constexpr int kTaylorTerms = 25;
+// Taylor coefficients φ^(j)(0)/j!, j = 0..24, of sigmoid, tanh, softplus, swish, gelu (mpmath).
+constexpr double kTaylor[5][kTaylorTerms] = {
+    {0.5, 0.25, 0, -0.020833333333333332, 0, 0.0020833333333333333, 0, -0.00021081349206349207, 0, 2.1356922398589065e-05, 0, -2.1638758617925286e-06, 0, 2.192460959822071e-07, 0, -2.2214269821950048e-08, 0, 2.250776065618843e-09, 0, -2.2805129455905197e-10, 0, 2.3106427089999797e-11, 0, -2.3411705424378415e-12, 0},  // sigmoid
+    {0, 1.0, 0, -0.3333333333333333, 0, 0.13333333333333333, 0, -0.05396825396825397, 0, 0.021869488536155203, 0, -0.008863235529902197, 0, 0.003592128036572481, 0, -0.0014558343870513183, 0, 0.000590027440945586, 0, -0.00023912911424355248, 0, 9.691537956929451e-05, 0, -3.927832388331683e-05, 0},  // tanh
+    {0.6931471805599453, 0.5, 0.125, 0, -0.005208333333333333, 0, 0.00034722222222222224, 0, -2.635168650793651e-05, 0, 2.1356922398589067e-06, 0, -1.803229884827107e-07, 0, 1.5660435427300506e-08, 0, -1.388391863871878e-09, 0, 1.250431147566024e-10, 0, -1.1402564727952599e-11, 0, 1.0502921404545363e-12, 0, -9.754877260157674e-14},  // softplus
+    {0, 0.5, 0.25, 0, -0.020833333333333332, 0, 0.0020833333333333333, 0, -0.00021081349206349207, 0, 2.1356922398589065e-05, 0, -2.1638758617925286e-06, 0, 2.192460959822071e-07, 0, -2.2214269821950048e-08, 0, 2.250776065618843e-09, 0, -2.2805129455905197e-10, 0, 2.3106427089999797e-11, 0, -2.3411705424378415e-12},  // swish
+    {0, 0.5, 0.3989422804014327, 0, -0.06649038006690544, 0, 0.009973557010035817, 0, -0.0011873282154804543, 0, 0.00011543468761615529, 0, -9.444656259503615e-06, 0, 6.659693516316651e-07, 0, -4.122667414862689e-08, 0, 2.2735298243728065e-09, 0, -1.1301171641619213e-10, 0, 5.1124347902563106e-12, 0, -2.121761474217046e-13},  // gelu
+};
+
+int taylor_row(ActKind kind) {
+  switch (kind) {
+    case ActKind::Sigmoid:
+      return 0;
+    case ActKind::Tanh:
+      return 1;
+    case ActKind::Softplus:
+      return 2;
+    case ActKind::Swish:
+      return 3;
+    default:
+      return 4;
+  }
+}
+
+// Narrow Gaussian near the origin, κ(|m| + 12 s) ≤ 0.06: E[y^n φ] = Σ_j a_j E[y^(n+j)] with φ's
+// Taylor coefficients a_j at 0 and exact raw moments. The quadrature would sum ± y^n φ(0)-sized
+// values to an O(s^(n+1)) result (relative loss ≈ ε/s: 1e-10 at s = 1e-6, m = 0); here every
+// term is already of its final size. |y| ≤ 0.06/κ is within 2% of the radius of convergence
+// (π/κ; gelu is entire), so 25 terms leave < 1e-40.
+void taylor_poly(ActKind kind, int nmax, double m, double s, double* out) {
+  const double* a = kTaylor[taylor_row(kind)];
+  double M[kArr + kTaylorTerms];
+  gaussian_raw_moments(m, s, nmax + kTaylorTerms - 1, M);
+  for (int n = 0; n <= nmax; ++n) {
+    double sum = 0.0;
+    for (int j = kTaylorTerms - 1; j >= 0; --j) sum += a[j] * M[n + j];
+    out[n] = sum;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Regime A: fixed composite Gauss–Legendre rule in z
 
 constexpr double kRegimeA = 0.8;  // κs at or below which the fixed rule is used
@@ -771,15 +817,6 @@ int side_breakpoints(const Correction& c, double mu, double href, double* pts, i
       const double hn = -A * un * un - kap * un - dn * dn / (2.0 * s * s);
       const double delta = href - hn - (c.nc - 1) * std::log1p(std::fabs(uf - mu) / s);
       o = delta >= 28.0 ? 8 : (delta >= 11.0 ? 12 : 16);
-      // The first graded panels are far from the poles relative to their size (ρ ≥ 12 on
-      // [0, 1/κ], ≥ 7 on [1/κ, 3/κ]): 8 and 12 points suffice while the He_k leave room (k ≤ 4).
-      if (lo == 0.0 && c.nc <= 5) {
-        if (i == 0 && pts[1] <= unit * 1.0000001) {
-          o = 8;
-        } else if (i == 1 && pts[2] <= unit * 3.0000001 && o > 12) {
-          o = 12;
-        }
-      }
     }
     ord[i] = o;
   }
@@ -943,6 +980,8 @@ void poly_evs(const Activation& act, int nmax, double m, double s, double* out) 
     poly_kinked(act, nmax, m, s, out);
   } else if (kind == ActKind::Gelu && m >= 0) {
     gelu_poly_stein(nmax, m, s, out);
+  } else if (kappa_regime(kind) * (std::fabs(m) + 12.0 * s) <= 0.06) {
+    taylor_poly(kind, nmax, m, s, out);
   } else if (kappa_regime(kind) * s <= kRegimeA) {
     if (kind == ActKind::Tanh && std::fabs(m) <= s) {
       regime_a_tanh_poly_sym(nmax, m, s, out);

@@ -438,6 +438,9 @@ TEST_CASE("integrals: closed-form anchors") {
   const double m = -0.7, s = 1.3, al = 0.2;
   CHECK_CLOSE(ev(make_act(ActKind::LeakyRelu, 1.0, al), m, s), al * m + (1 - al) * ev(make_act(ActKind::Relu), m, s),
               1e-14, 0.0);
+  // narrow Gaussian at the origin (Taylor route): y^n φ(0)-sized terms must not leave residue
+  CHECK_CLOSE(poly_ev(make_act(ActKind::Swish), 8, 0.0, 1e-6), 0.25 * 945e-60 - 10395e-72 / 48, 1e-14, 0.0);
+  CHECK_CLOSE(poly_ev(make_act(ActKind::Softplus), 5, 0.0, 1e-6), 0.5 * 15e-36, 1e-13, 0.0);  // E[y^6]/2
   // softplus' = sigmoid, swish = y·sigmoid
   CHECK_CLOSE(deriv_ev(make_act(ActKind::Softplus), 1, 0.4, 2.5), ev(make_act(ActKind::Sigmoid), 0.4, 2.5), 1e-14, 0.0);
   CHECK_CLOSE(ev(make_act(ActKind::Swish), 0.4, 2.5), poly_ev(make_act(ActKind::Sigmoid), 1, 0.4, 2.5), 1e-14, 0.0);
