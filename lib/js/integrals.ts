@@ -462,6 +462,7 @@ function taylorPoly(name: Activation['name'], nmax: number, m: number, s: number
 // Regime A: fixed composite Gauss–Legendre rule in z
 
 const REGIME_A = 0.8;
+const REGIME_A_FINE = 1.6;
 
 const GL13: [number, number][] = [
   [0.0, 0.23255155323087391019],
@@ -472,36 +473,44 @@ const GL13: [number, number][] = [
   [0.91759839922297796521, 0.092121499837728447914],
   [0.98418305471858814947, 0.04048400476531587952],
 ];
-const RULE_PANELS = 11;
-const RULE_NODES = RULE_PANELS * 13;
+interface FixedRule {
+  nodes: number;
+  z: Float64Array;
+  w: Float64Array;
+}
 
-const fixedRule = (() => {
-  const z = new Float64Array(RULE_NODES);
-  const w = new Float64Array(RULE_NODES);
+/** 13-point Gauss–Legendre on `panels` equal panels covering z ∈ [−11, 11], weights × pdf(z). */
+function makeFixedRule(panels: number): FixedRule {
+  const h = 11.0 / panels;
+  const z = new Float64Array(panels * 13);
+  const w = new Float64Array(panels * 13);
   let i = 0;
-  for (let p = 0; p < RULE_PANELS; p++) {
-    const c = -10.0 + 2.0 * p;
+  for (let p = 0; p < panels; p++) {
+    const c = -11.0 + h * (2 * p + 1);
     for (let j = GL13.length - 1; j >= 1; j--) {
-      z[i] = c - GL13[j][0];
-      w[i] = GL13[j][1] * pdf(z[i]);
+      z[i] = c - h * GL13[j][0];
+      w[i] = h * GL13[j][1] * pdf(z[i]);
       i++;
     }
     for (let j = 0; j < GL13.length; j++) {
-      z[i] = c + GL13[j][0];
-      w[i] = GL13[j][1] * pdf(z[i]);
+      z[i] = c + h * GL13[j][0];
+      w[i] = h * GL13[j][1] * pdf(z[i]);
       i++;
     }
   }
-  return { z, w };
-})();
+  return { nodes: i, z, w };
+}
+
+/** 143 nodes for κs ≤ 0.8; 286 for derivative orders ≥ 5 up to κs = 1.6 (see the C++). */
+const coarseRule = makeFixedRule(11);
+const fineRule = makeFixedRule(22);
 
 /** Mirrored node pairs are added before joining the sum: odd integrands at m = 0 give exactly 0. */
-function regimeADerivs(name: Activation['name'], kmax: number, m: number, s: number, out: Float64Array): void {
-  const r = fixedRule;
+function regimeADerivs(r: FixedRule, name: Activation['name'], kmax: number, m: number, s: number, out: Float64Array): void {
   const d1 = new Float64Array(ARR);
   const d2 = new Float64Array(ARR);
   for (let k = 0; k <= kmax; k++) out[k] = 0.0;
-  for (let i = 0, j = RULE_NODES - 1; i <= j; i++, j--) {
+  for (let i = 0, j = r.nodes - 1; i <= j; i++, j--) {
     smoothDerivs(name, m + s * r.z[i], kmax, d1);
     if (i === j) {
       for (let k = 0; k <= kmax; k++) out[k] += r.w[i] * d1[k];
@@ -513,10 +522,10 @@ function regimeADerivs(name: Activation['name'], kmax: number, m: number, s: num
 }
 
 function regimeAPoly(name: Activation['name'], nmax: number, m: number, s: number, out: Float64Array): void {
-  const r = fixedRule;
+  const r = coarseRule;
   const d = new Float64Array(1);
   for (let n = 0; n <= nmax; n++) out[n] = 0.0;
-  for (let i = 0, j = RULE_NODES - 1; i <= j; i++, j--) {
+  for (let i = 0, j = r.nodes - 1; i <= j; i++, j--) {
     const y1 = m + s * r.z[i];
     const y2 = m + s * r.z[j];
     smoothDerivs(name, y1, 0, d);
@@ -533,12 +542,12 @@ function regimeAPoly(name: Activation['name'], nmax: number, m: number, s: numbe
 
 /** tanh moments for |m| ≤ s with the odd part differenced analytically (see the C++). */
 function regimeATanhPolySym(nmax: number, m: number, s: number, out: Float64Array): void {
-  const r = fixedRule;
+  const r = coarseRule;
   for (let n = 0; n <= nmax; n++) out[n] = 0.0;
   const sh2m = Math.sinh(2.0 * m);
   const xp = new Float64Array(ARR);
   const mp = new Float64Array(ARR);
-  for (let i = 0; i < RULE_NODES; i++) {
+  for (let i = 0; i < r.nodes; i++) {
     const x = s * r.z[i];
     const tp = tanhValue(x + m);
     const tm = tanhValue(x - m);
@@ -874,7 +883,9 @@ export function derivEvs(act: Activation, kmax: number, m: number, s: number): F
   } else if (name === 'gelu') {
     geluDerivs(kmax, m, s, out);
   } else if (kappaRegime(name) * s <= REGIME_A) {
-    regimeADerivs(name, kmax, m, s, out);
+    regimeADerivs(coarseRule, name, kmax, m, s, out);
+  } else if (kmax >= 5 && kappaRegime(name) * s <= REGIME_A_FINE) {
+    regimeADerivs(fineRule, name, kmax, m, s, out);
   } else {
     regimeBDerivs(name, kmax, m, s, out);
   }

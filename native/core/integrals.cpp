@@ -15,7 +15,8 @@
 //   A. κs ≤ 0.8: φ^(k)(m + s z) is analytic in a strip |Im z| ≥ π/(κs) ≈ 3.9, so a fixed
 //      composite rule (11 panels × 13-point Gauss–Legendre on z ∈ [−11, 11], weights × pdf)
 //      integrates φ^(k) and y^n φ directly to < 1e-15 relative (measured up to k = 8, n = 8).
-//      No differencing, so E[φ'] stays accurate as s → 0.
+//      No differencing, so E[φ'] stays accurate as s → 0. Derivatives of order ≥ 5 use a rule
+//      with 22 panels up to κs = 1.6 instead of B below (whose 1/s^k loses digits there).
 //   B. κs > 0.8: φ = P + g with P piecewise polynomial (step, sign or relu) and g localized
 //      (sigmoid: −sgn(y)σ(−|y|); tanh: −2 sgn(y)σ(−2|y|); softplus: log1p(e^(−|y|));
 //      swish: −|y|σ(−|y|); gelu: −|y|Φ(−|y|)). Then
@@ -510,7 +511,8 @@ void taylor_poly(ActKind kind, int nmax, double m, double s, double* out) {
 // ---------------------------------------------------------------------------------------------
 // Regime A: fixed composite Gauss–Legendre rule in z
 
-constexpr double kRegimeA = 0.8;  // κs at or below which the fixed rule is used
+constexpr double kRegimeA = 0.8;      // κs at or below which the 143-node rule is used
+constexpr double kRegimeAFine = 1.6;  // ... the 286-node rule, for derivative orders ≥ 5
 
 constexpr int kGL13Half = 7;
 constexpr double kGL13[kGL13Half][2] = {
@@ -522,42 +524,51 @@ constexpr double kGL13[kGL13Half][2] = {
     {0.91759839922297796521, 0.092121499837728447914},
     {0.98418305471858814947, 0.04048400476531587952},
 };
-constexpr int kRulePanels = 11;
-constexpr int kRuleNodes = kRulePanels * 13;
+constexpr int kMaxRuleNodes = 22 * 13;
 
+// 13-point Gauss–Legendre on `panels` equal panels covering z ∈ [−11, 11], weights × pdf(z).
 struct FixedRule {
-  double z[kRuleNodes];
-  double w[kRuleNodes];  // Gauss–Legendre weight × pdf(z)
-  FixedRule() {
+  int nodes;
+  double z[kMaxRuleNodes];
+  double w[kMaxRuleNodes];
+  explicit FixedRule(int panels) {
+    const double h = 11.0 / panels;  // panel half-width
     int i = 0;
-    for (int p = 0; p < kRulePanels; ++p) {
-      const double c = -10.0 + 2.0 * p;  // panels [c − 1, c + 1] cover [−11, 11]
+    for (int p = 0; p < panels; ++p) {
+      const double c = -11.0 + h * (2 * p + 1);
       for (int j = kGL13Half - 1; j >= 1; --j) {
-        z[i] = c - kGL13[j][0];
-        w[i] = kGL13[j][1] * pdf(z[i]);
+        z[i] = c - h * kGL13[j][0];
+        w[i] = h * kGL13[j][1] * pdf(z[i]);
         ++i;
       }
       for (int j = 0; j < kGL13Half; ++j) {
-        z[i] = c + kGL13[j][0];
-        w[i] = kGL13[j][1] * pdf(z[i]);
+        z[i] = c + h * kGL13[j][0];
+        w[i] = h * kGL13[j][1] * pdf(z[i]);
         ++i;
       }
     }
+    nodes = i;
   }
 };
 
-const FixedRule& fixed_rule() {
-  static const FixedRule rule;
+// 143 nodes for κs ≤ 0.8; 286 (panels of width 1: ρ ≥ 9.7 for poles at distance π/1.6) for
+// derivatives of order ≥ 5 up to κs = 1.6, where the Stein form's 1/s^k amplifies the He_k
+// cancellation (2e-12 at κs = 0.8, k = 6) and 16 points per panel would cost as much.
+const FixedRule& coarse_rule() {
+  static const FixedRule rule(11);
+  return rule;
+}
+const FixedRule& fine_rule() {
+  static const FixedRule rule(22);
   return rule;
 }
 
 // The rule's nodes are symmetric (z_(N−1−i) = −z_i exactly), and each mirrored pair is added
 // before it joins the sum, so odd integrands at m = 0 give exactly 0.
-void regime_a_derivs(ActKind kind, int kmax, double m, double s, double* out) {
-  const FixedRule& r = fixed_rule();
+void regime_a_derivs(const FixedRule& r, ActKind kind, int kmax, double m, double s, double* out) {
   double d1[kArr], d2[kArr];
   for (int k = 0; k <= kmax; ++k) out[k] = 0.0;
-  for (int i = 0, j = kRuleNodes - 1; i <= j; ++i, --j) {
+  for (int i = 0, j = r.nodes - 1; i <= j; ++i, --j) {
     smooth_derivs(kind, m + s * r.z[i], kmax, d1);
     if (i == j) {
       for (int k = 0; k <= kmax; ++k) out[k] += r.w[i] * d1[k];
@@ -569,10 +580,10 @@ void regime_a_derivs(ActKind kind, int kmax, double m, double s, double* out) {
 }
 
 void regime_a_poly(ActKind kind, int nmax, double m, double s, double* out) {
-  const FixedRule& r = fixed_rule();
+  const FixedRule& r = coarse_rule();
   double d[1];
   for (int n = 0; n <= nmax; ++n) out[n] = 0.0;
-  for (int i = 0, j = kRuleNodes - 1; i <= j; ++i, --j) {
+  for (int i = 0, j = r.nodes - 1; i <= j; ++i, --j) {
     const double y1 = m + s * r.z[i], y2 = m + s * r.z[j];
     smooth_derivs(kind, y1, 0, d);
     double t1 = d[0];
@@ -592,11 +603,11 @@ void regime_a_poly(ActKind kind, int nmax, double m, double s, double* out) {
 // (x+m)^n − (x−m)^n = 2 Σ_(i odd) C(n,i) x^(n−i) m^i and
 // tanh(x+m) − tanh(x−m) = sinh(2m)/(cosh(x+m) cosh(x−m)). m = 0 gives exactly 0.
 void regime_a_tanh_poly_sym(int nmax, double m, double s, double* out) {
-  const FixedRule& r = fixed_rule();
+  const FixedRule& r = coarse_rule();
   for (int n = 0; n <= nmax; ++n) out[n] = 0.0;
   const double sh2m = std::sinh(2.0 * m);
   double xp[kArr], mp[kArr];
-  for (int i = 0; i < kRuleNodes; ++i) {
+  for (int i = 0; i < r.nodes; ++i) {
     const double x = s * r.z[i];
     const double tp = tanh_value(x + m), tm = tanh_value(x - m);
     const double dt = sh2m / (std::cosh(x + m) * std::cosh(x - m));
@@ -947,7 +958,9 @@ void deriv_evs(const Activation& act, int kmax, double m, double s, double* out)
   } else if (kind == ActKind::Gelu) {
     gelu_derivs(kmax, m, s, out);
   } else if (kappa_regime(kind) * s <= kRegimeA) {
-    regime_a_derivs(kind, kmax, m, s, out);
+    regime_a_derivs(coarse_rule(), kind, kmax, m, s, out);
+  } else if (kmax >= 5 && kappa_regime(kind) * s <= kRegimeAFine) {
+    regime_a_derivs(fine_rule(), kind, kmax, m, s, out);
   } else {
     regime_b_derivs(kind, kmax, m, s, out);
   }
