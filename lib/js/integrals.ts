@@ -846,14 +846,26 @@ function pointDerivs(act: Activation, kmax: number, m: number, out: Float64Array
 // ---------------------------------------------------------------------------------------------
 // Public functions (the fallback backend; lib/integrals.ts validates user input first)
 
-/** φ(y). @example activate(parseActivation('gelu'), 0.5) */
+/**
+ * φ(y).
+ * @param act normalized activation (parseActivation)
+ * @param y preactivation
+ * @returns φ(y)
+ * @throws RangeError/TypeError for a non-finite jump_relu threshold or leaky_relu slope
+ * @example activate(parseActivation('gelu'), 0.5) // ≈ 0.34573123063701
+ */
 export function activate(act: Activation, y: number): number {
   return activateDeriv(act, 0, y);
 }
 
 /**
  * φ^(k)(y), the ordinary derivative (at a kink: mean of the one-sided derivatives, Dirac orders 0).
- * @throws RangeError for k outside 0..MAX_DERIV_ORDER.
+ * @param act normalized activation
+ * @param k order, 0..MAX_DERIV_ORDER
+ * @param y preactivation
+ * @returns φ^(k)(y)
+ * @throws RangeError for k outside 0..MAX_DERIV_ORDER, TypeError for a non-integer k
+ * @example activateDeriv(parseActivation('relu'), 1, 0) // 0.5
  */
 export function activateDeriv(act: Activation, k: number, y: number): number {
   checkActivation(act);
@@ -864,9 +876,14 @@ export function activateDeriv(act: Activation, k: number, y: number): number {
 }
 
 /**
- * E[φ^(k)(y)] for k = 0..kmax in one pass, y ~ N(m, s²).
- * @returns a Float64Array of length kmax + 1.
- * @throws RangeError for kmax out of range, non-finite m, or s < 0 / non-finite.
+ * E[φ^(k)(y)] for k = 0..kmax in one pass (one quadrature shared by all k), y ~ N(m, s²).
+ * @param act normalized activation
+ * @param kmax highest order, 0..MAX_DERIV_ORDER
+ * @param m mean of y
+ * @param s standard deviation of y, ≥ 0 (0: point values)
+ * @returns a Float64Array of length kmax + 1
+ * @throws RangeError for kmax out of range, non-finite m, or s < 0 / non-finite
+ * @example derivEvs(parseActivation('sigmoid'), 2, 0.3, 1.5) // E[σ], E[σ'], E[σ'']
  */
 export function derivEvs(act: Activation, kmax: number, m: number, s: number): Float64Array {
   checkActivation(act);
@@ -893,18 +910,44 @@ export function derivEvs(act: Activation, kmax: number, m: number, s: number): F
   return out;
 }
 
-/** E[φ^(k)(y)] (Stein-consistent, Dirac terms included). */
+/**
+ * E[φ^(k)(y)] (Stein-consistent: E[φ(y) He_k((y−m)/s)]/s^k, Dirac terms included).
+ * @param act normalized activation
+ * @param k order, 0..MAX_DERIV_ORDER
+ * @param m mean of y
+ * @param s standard deviation of y, ≥ 0
+ * @returns the expectation
+ * @throws RangeError for k out of range, non-finite m, or s < 0 / non-finite
+ * @example derivEv(parseActivation({ name: 'jump_relu', threshold: 1 }), 1, 1, 0.5) // ≈ 1.2978845608029 (Φ(0) + θ·pdf_y(θ))
+ */
 export function derivEv(act: Activation, k: number, m: number, s: number): number {
   checkOrder('k', k, MAX_DERIV_ORDER);
   return derivEvs(act, k, m, s)[k];
 }
 
-/** E[φ(y)]. */
+/**
+ * E[φ(y)], y ~ N(m, s²).
+ * @param act normalized activation
+ * @param m mean of y
+ * @param s standard deviation of y, ≥ 0
+ * @returns the expectation
+ * @throws RangeError for non-finite m, or s < 0 / non-finite
+ * @example ev(parseActivation('relu'), 0, 1) // 0.3989422804014327
+ */
 export function ev(act: Activation, m: number, s: number): number {
   return derivEv(act, 0, m, s);
 }
 
-/** E[yⁿ φ(y)] for n = 0..nmax in one pass. @returns a Float64Array of length nmax + 1. */
+/**
+ * E[yⁿ φ(y)] for n = 0..nmax in one pass, y ~ N(m, s²).
+ * @param act normalized activation
+ * @param nmax highest power, 0..MAX_POLY_ORDER
+ * @param m mean of y
+ * @param s standard deviation of y, ≥ 0
+ * @returns a Float64Array of length nmax + 1
+ * @throws RangeError for nmax out of range, non-finite m, or s < 0 / non-finite
+ * @example polyEvs(parseActivation('identity'), 1, 1, 2) // [1, 5]
+ */
 export function polyEvs(act: Activation, nmax: number, m: number, s: number): Float64Array {
   checkActivation(act);
   checkOrder('nmax', nmax, MAX_POLY_ORDER);
@@ -935,7 +978,16 @@ export function polyEvs(act: Activation, nmax: number, m: number, s: number): Fl
   return out;
 }
 
-/** E[yⁿ φ(y)], n = 0..MAX_POLY_ORDER. */
+/**
+ * E[yⁿ φ(y)], y ~ N(m, s²).
+ * @param act normalized activation
+ * @param n power, 0..MAX_POLY_ORDER
+ * @param m mean of y
+ * @param s standard deviation of y, ≥ 0
+ * @returns the expectation
+ * @throws RangeError for n out of range, non-finite m, or s < 0 / non-finite
+ * @example polyEv(parseActivation('relu'), 1, 0, 1) // 0.5
+ */
 export function polyEv(act: Activation, n: number, m: number, s: number): number {
   checkOrder('n', n, MAX_POLY_ORDER);
   return polyEvs(act, n, m, s)[n];
