@@ -939,7 +939,7 @@ double activate(const Activation& act, double y) { return activate_deriv(act, 0,
 double activate_deriv(const Activation& act, int k, double y) {
   check_activation(act);
   check_order("k", k, kMaxDerivOrder);
-  double d[kArr];
+  double d[kArr] = {};
   point_derivs(act, k, y, d);
   return d[k];
 }
@@ -982,7 +982,7 @@ void poly_evs(const Activation& act, int nmax, double m, double s, double* out) 
   check_gaussian(m, s);
   const ActKind kind = act.kind;
   if (s == 0.0) {
-    double d[1];
+    double d[1] = {0.0};
     point_derivs(act, 0, m, d);
     double t = d[0];
     for (int n = 0; n <= nmax; ++n) {
