@@ -5,17 +5,16 @@
  * (P_k = I − Σ_{i≤k} u_i u_iᵀ, paper §4.4). Every large product goes through pa.linalg.gemm, so
  * it runs on BLAS where the native backend is loaded.
  */
-import type { BackendRequest } from './backend';
 import { argumentError, invalidArgument } from './errors';
 import type { ResultTensor } from './fit';
 import { symmetricEigen } from './js/linalg';
-import { gemm } from './linalg';
+import { gemm, GemmOptions } from './linalg';
 import { expectShape, F64Tensor, TensorLike, toTensor } from './tensor';
 import { parseInput } from './validate';
 
-/** Which backend's gemm the toolkit uses ('auto': native where it loads). */
+/** Which backend's gemm the toolkit uses ('auto': native where it loads); as pa.linalg.gemm. */
 export interface AnalysisOptions {
-  backend?: BackendRequest;
+  backend?: GemmOptions['backend'];
 }
 
 /** A Gaussian mixture input in the form the fits take, as {@link fitClassMixture} returns it. */
