@@ -11,8 +11,10 @@
         'native/core/quadratic.cpp',
         'native/core/hermite.cpp',
         'native/core/eigen.cpp',
+        'native/core/variance.cpp',
         'native/addon/addon.cpp',
         'native/addon/analysis.cpp',
+        'native/addon/variance.cpp',
       ],
       'defines': [
         'NAPI_VERSION=8',

@@ -16,5 +16,7 @@ export type { GemmOptions } from './linalg';
 export { sample, mlpForward, gluForward, fvu, SeededRandom } from './toolkit';
 export { interactionEigen, interactionEigenAsync } from './eigen';
 export type { EigenMethod, InteractionEigenOptions, InteractionEigenResult } from './eigen';
+export { varianceExplained, varianceExplainedAsync } from './variance';
+export type { VarianceExplainedOptions, VarianceExplainedResult } from './variance';
 export { fitClassMixture, momentMatchedGaussian, accuracy, softmaxKl, betaSvd, ablationProjector, ablate, attackCurve } from './analysis';
 export type { AnalysisOptions, ClassMixture, GaussianInput, BetaSvd, Predictor, AttackCurve } from './analysis';

@@ -307,6 +307,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compactPredict", Napi::Function::New(env, CompactPredict));
   exports.Set("linearPredict", Napi::Function::New(env, LinearPredict));
   register_analysis(env, exports);
+  register_variance(env, exports);
   return exports;
 }
 

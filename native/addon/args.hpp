@@ -138,6 +138,9 @@ inline Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
 // Adds the analysis entry points (analysis.cpp: interactionEigen[Async]) to the exports.
 void register_analysis(Napi::Env env, Napi::Object exports);
 
+// Adds the variance-explained entry points (variance.cpp: varianceExplained[Async]) to the exports.
+void register_variance(Napi::Env env, Napi::Object exports);
+
 
 // Runs run(*args) on a worker thread and settles a Promise with to_js(env, result); every C++
 // exception becomes a coded rejection, nothing escapes into Node. `args` owns copies of its
