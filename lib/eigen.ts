@@ -142,7 +142,7 @@ function runJs(r: Request): RawResult {
  */
 export function interactionEigen(q: QuadraticApproximant, o: number, opts?: InteractionEigenOptions): InteractionEigenResult {
   const r = prepare(q, o, opts);
-  if (r.q.backend === 'native') {
+  if (r.q.backend === 'native' && !r.q.compact.dense) {
     return wrap(r, requireNative().interactionEigen(r.q.compact, r.o, nativeOptions(r)) as RawResult);
   }
   return wrap(r, runJs(r));
@@ -165,7 +165,7 @@ export async function interactionEigenAsync(
   opts?: InteractionEigenOptions,
 ): Promise<InteractionEigenResult> {
   const r = prepare(q, o, opts);
-  if (r.q.backend === 'native') {
+  if (r.q.backend === 'native' && !r.q.compact.dense) {
     return wrap(r, (await requireNative().interactionEigenAsync(r.q.compact, r.o, nativeOptions(r))) as RawResult);
   }
   await new Promise<void>((resolve) => setImmediate(resolve));

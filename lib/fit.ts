@@ -8,6 +8,7 @@ import { argumentError, invalidArgument } from './errors';
 import * as js from './js/fit';
 import * as jsh from './js/hermite';
 import * as jsq from './js/quadratic';
+import * as jsm from './js/mixtureQuadratic';
 import { NotPsdError } from './js/linalg';
 import { expectShape, TensorLike, toTensor } from './tensor';
 import { CommonOptions, GluSpec, InputSpec, MlpSpec, parseGlu, parseInput, parseMlp, parseOptions } from './validate';
@@ -146,7 +147,7 @@ export class QuadraticApproximant {
   private materializeGamma(): ResultTensor {
     const n = this.in;
     const data =
-      this.backend === 'native'
+      this.backend === 'native' && !this.data.dense
         ? (requireNative().quadraticGamma(this.data) as Float64Array)
         : jsq.quadraticGamma(this.data);
     return { data, shape: [this.out, (n * (n + 1)) / 2] };
@@ -167,7 +168,8 @@ export class QuadraticApproximant {
   quadraticForm(o: number): ResultTensor {
     const k = this.checkOutput(o);
     const n = this.in;
-    const data = this.backend === 'native' ? (requireNative().quadraticForm(this.data, k) as Float64Array) : jsq.quadraticForm(this.data, k);
+    const data =
+      this.backend === 'native' && !this.data.dense ? (requireNative().quadraticForm(this.data, k) as Float64Array) : jsq.quadraticForm(this.data, k);
     return { data, shape: [n, n] };
   }
 
@@ -193,7 +195,7 @@ export class QuadraticApproximant {
     else expectShape(t, 'x', ['rows', 'in'], [null, this.in]);
     const rows = single ? 1 : t.shape[0];
     const data =
-      this.backend === 'native'
+      this.backend === 'native' && !this.data.dense
         ? (requireNative().quadraticPredict(this.data, t.data, rows) as Float64Array)
         : jsq.quadraticPredict(this.data, rows, t.data);
     return { data, shape: single ? [this.out] : [rows, this.out] };
@@ -262,6 +264,16 @@ export interface FitOptionsSpec extends CommonOptions {
   gamma?: 'auto' | 'eager' | 'lazy';
   /** Bytes gamma may take under gamma: 'auto' (default 256 MiB). */
   memoryBudget?: number;
+  /** Degree 2 under a mixture (exact PCG solve): relative residual to stop at (default 1e-8). */
+  tol?: number;
+  /** Degree 2 under a mixture: most PCG iterations (default 500). */
+  maxIter?: number;
+  /** Degree 2 under a mixture: called after every PCG iteration. */
+  onProgress?: (p: { iter: number; residual: number }) => void;
+  /** Degree 2 under a mixture: cancels the solve (rejects / throws an AbortError). */
+  signal?: AbortSignal;
+  /** Degree 2 under a mixture: bytes the solve may allocate (default 4 GiB), checked first. */
+  memoryLimit?: number;
 }
 
 function inputKind(input: unknown): InputKind {
@@ -292,6 +304,8 @@ interface Job {
   backend: BackendName;
   input: InputKind;
   gammaEager: boolean;
+  /** Degree 2 under a mixture: the exact PCG solve's options. */
+  mixture: jsm.MixtureSolveOptions | null;
 }
 
 const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
@@ -301,8 +315,8 @@ function prepare(kind: 'mlp' | 'glu', net: unknown, opts: unknown): Job {
   const { degree, fit } = parseOptions(opts);
   const o = (opts ?? {}) as FitOptionsSpec;
   const dist = parseInput(o.input, parsedNet.in);
-  if (degree >= 2 && dist.K > 1) {
-    throw invalidArgument('options.degree', '1 under a mixture input (exact mixture quadratics are not implemented yet; fit degree 2 under the moment-matched Gaussian instead)', degree);
+  if (degree >= 3 && dist.K > 1) {
+    throw invalidArgument('options.degree', '1 or 2 under a mixture input (fit higher degrees under the moment-matched Gaussian instead)', degree);
   }
   if (kind === 'glu' && degree > MAX_DERIV_ORDER - 1) {
     // A GLU's degree-n form needs E[φ^(n+1)], and the integrals go to order MAX_DERIV_ORDER.
@@ -315,7 +329,49 @@ function prepare(kind: 'mlp' | 'glu', net: unknown, opts: unknown): Job {
   const gammaBytes = 8 * parsedNet.out * ((parsedNet.in * (parsedNet.in + 1)) / 2);
   const gammaEager = mode === 'eager' || (mode === 'auto' && gammaBytes <= budget);
   const backend = resolveBackend(o.backend);
-  return { kind, degree, net: parsedNet, dist, fit, backend, input: inputKind(o.input), gammaEager };
+  const mixture = degree === 2 && dist.K > 1 ? mixtureOptions(o, fit, backend) : null;
+  return { kind, degree, net: parsedNet, dist, fit, backend, input: inputKind(o.input), gammaEager, mixture };
+}
+
+function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions, backend: BackendName): jsm.MixtureSolveOptions {
+  const num = (v: unknown, name: string, def: number, ok: (x: number) => boolean, what: string): number => {
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !ok(v)) throw invalidArgument(`options.${name}`, what, v, typeof v === 'number' ? RangeError : TypeError);
+    return v;
+  };
+  const tol = num(o.tol, 'tol', jsm.MIXTURE_DEFAULTS.tol, (x) => x > 0 && x < 1, 'a number in (0, 1)');
+  const maxIter = num(o.maxIter, 'maxIter', jsm.MIXTURE_DEFAULTS.maxIter, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
+  const memoryLimit = num(o.memoryLimit, 'memoryLimit', jsm.MIXTURE_DEFAULTS.memoryLimit, (x) => x > 0, 'a number of bytes > 0');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalidArgument('options.onProgress', 'a function', o.onProgress, TypeError);
+  const sig = o.signal as unknown;
+  if (sig !== undefined && (typeof sig !== 'object' || sig === null || typeof (sig as AbortSignal).aborted !== 'boolean')) {
+    throw invalidArgument('options.signal', 'an AbortSignal', sig, TypeError);
+  }
+  const opt: jsm.MixtureSolveOptions = { ridge: fit.ridge, rcond: fit.rcond, tol, maxIter, memoryLimit, onProgress: o.onProgress ?? null, signal: o.signal ?? null };
+  if (backend === 'native') {
+    // The large products on OpenBLAS through the addon's gemm (the iteration itself runs here).
+    opt.gemm = (ta, tb, m, n, k, alpha, A, B, beta, C) => {
+      const P = requireNative().gemm(ta, tb, m, n, k, alpha, A, B) as Float64Array;
+      if (beta === 0) C.set(P);
+      else for (let i = 0; i < C.length; i++) C[i] = beta * C[i] + P[i];
+    };
+  }
+  return opt;
+}
+
+/** Degree 2 under a mixture: per-component fits on the job's backend, then the PCG solve. */
+function mixtureProblem(job: Job): jsm.MixtureProblem {
+  const opt = { ...job.mixture! };
+  if (job.backend === 'native') {
+    const [net, , fitOpt] = nativeArgs(job);
+    const addon = requireNative();
+    opt.componentFit = (_k, d) => (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(net, d, fitOpt) as jsm.CompactQuadratic;
+  }
+  return { kind: job.kind, net: job.net, dist: job.dist, fit: job.fit, opt };
+}
+
+function wrapMixture(job: Job, data: jsq.QuadraticFitData): QuadraticApproximant {
+  return new QuadraticApproximant(data, metaOf(job), job.gammaEager);
 }
 
 function nativeArgs(job: Job): [object, object, object] {
@@ -412,6 +468,7 @@ function metaOf(job: Job): FitMeta {
 
 function runSync(job: Job): Approximant {
   try {
+    if (job.mixture) return wrapMixture(job, jsm.mixtureQuadraticFit(mixtureProblem(job)));
     if (job.backend === 'native') {
       const addon = requireNative();
       return wrap(job, (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(...nativeArgs(job)) as RawFit);
@@ -425,6 +482,13 @@ function runSync(job: Job): Approximant {
 }
 
 async function runAsync(job: Job): Promise<Approximant> {
+  if (job.mixture) {
+    try {
+      return wrapMixture(job, await jsm.mixtureQuadraticFitAsync(mixtureProblem(job)));
+    } catch (e) {
+      throw translateFitError(e, job.dist, job.input);
+    }
+  }
   if (job.backend === 'native') {
     try {
       const addon = requireNative();

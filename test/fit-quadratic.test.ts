@@ -138,10 +138,11 @@ describe.each(backends)('quadratic fits on %s', (backend) => {
     expect([...q.alpha.data, ...q.beta.data, ...q.gamma!.data].every(Number.isFinite)).toBe(true);
   });
 
-  it('degree 2 under a mixture is refused with a clear message', () => {
+  it('degree 2 under a mixture is the exact solve (test/mixture-quadratic.test.ts); degree 3 is refused', () => {
     const net = randomMlp(new Rng(1), 2, 3, 1, 'relu');
-    expect(() => pa.ols(mlpSpec(net), { degree: 2, input: { type: 'mixture', means: [[0, 0], [1, 1]] }, backend })).toThrow(
-      /options.degree must be 1 under a mixture input/,
+    expect(pa.ols(mlpSpec(net), { degree: 2, input: { type: 'mixture', means: [[0, 0], [1, 1]] }, backend }).solve.method).toBe('mixture-cg');
+    expect(() => pa.ols(mlpSpec(net), { degree: 3, input: { type: 'mixture', means: [[0, 0], [1, 1]] }, backend })).toThrow(
+      /options.degree must be 1 or 2 under a mixture input/,
     );
   });
 });

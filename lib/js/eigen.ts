@@ -78,8 +78,11 @@ class FormOperator {
   private readonly b: number[] = [];
   private readonly fit: QuadraticFitData;
 
+  private readonly o: number;
+
   constructor(fit: QuadraticFitData, o: number) {
     this.fit = fit;
+    this.o = o;
     this.n = fit.in;
     const h = fit.hidden;
     for (let i = 0; i < h; i++) {
@@ -95,6 +98,18 @@ class FormOperator {
   /** Y [m, n] = X G: with u = W x, z = V x, y = Wᵀ(a⊙u + b⊙z) + Vᵀ(b⊙u). */
   apply(m: number, X: ArrayLike<number>, Y: Float64Array, xOff = 0, yOff = 0): void {
     const { n, fit } = this;
+    if (fit.dense) {
+      // Exact mixture fits carry G_o densely (lib/js/mixtureQuadratic.ts).
+      const G = this.o * n * n;
+      for (let r = 0; r < m; r++) {
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += fit.dense[G + i * n + j] * X[xOff + r * n + j];
+          Y[yOff + r * n + i] = s;
+        }
+      }
+      return;
+    }
     const W = fit.W;
     const V = fit.b ? fit.V : null;
     for (let r = 0; r < m; r++) {

@@ -50,11 +50,17 @@ export interface FitOptions {
 }
 
 export interface SolveInfo {
-  method: 'stein' | 'pinv' | 'ridge';
+  method: 'stein' | 'pinv' | 'ridge' | 'mixture-cg';
   rank: number;
   cutoff: number;
   rcond: number;
   ridge: number;
+  /** 'mixture-cg' (exact mixture quadratics, lib/js/mixtureQuadratic.ts) only. */
+  iterations?: number;
+  residual?: number;
+  converged?: boolean;
+  seconds?: number;
+  preconditioner?: string;
 }
 
 export interface LinearFitData {

@@ -32,6 +32,11 @@ export interface QuadraticFitData {
   a: Float64Array;
   /** [out, hidden] (null for MLPs) */
   b: Float64Array | null;
+  /**
+   * [out, in, in]: the quadratic parts as dense symmetric G_o (exact mixture fits,
+   * lib/js/mixtureQuadratic.ts); when present W, V, a, b are empty and unused.
+   */
+  dense?: Float64Array | null;
   /** Native only: form quadratic forms in float32. */
   single?: boolean;
   solve: SolveInfo;
@@ -143,6 +148,7 @@ export function gluQuadraticFit(net: GluData, dist: InputData, opt: FitOptions):
 /** G [in, in], the symmetric matrix of output o's quadratic part xᵀ G x. */
 export function quadraticForm(fit: QuadraticFitData, o: number): Float64Array {
   const { in: n, hidden: h } = fit;
+  if (fit.dense) return fit.dense.slice(o * n * n, (o + 1) * n * n);
   const G = new Float64Array(n * n);
   for (let i = 0; i < h; i++) {
     const ai = 0.5 * fit.a[o * h + i];
@@ -189,6 +195,18 @@ export function quadraticPredict(fit: QuadraticFitData, rows: number, X: ArrayLi
   const Y = new Float64Array(rows * out);
   for (let r = 0; r < rows; r++) Y.set(fit.alpha, r * out);
   gemm(false, false, rows, out, n, 1, X, fit.beta, 1, Y);
+  if (fit.dense) {
+    const XG = new Float64Array(rows * n);
+    for (let o = 0; o < out; o++) {
+      gemm(false, false, rows, n, n, 1, X, fit.dense.subarray(o * n * n, (o + 1) * n * n), 0, XG);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += XG[r * n + i] * X[r * n + i];
+        Y[r * out + o] += s;
+      }
+    }
+    return Y;
+  }
   const Z = new Float64Array(rows * h);
   gemm(false, true, rows, h, n, 1, X, fit.W, 0, Z);
   const S = new Float64Array(rows * h);
