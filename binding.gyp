@@ -1,6 +1,11 @@
 {
   # Keep target name, sources and defines identical to CMakeLists.txt
   # (test/build-files.test.ts checks it).
+  'variables': {
+    # "true" when a CUDA toolkit with cuBLAS and cuSOLVER is found (scripts/find-cuda.js says why
+    # not); POLYAPPROX_CUDA=0 turns it off, POLYAPPROX_CUDA=1 requires it.
+    'polyapprox_cuda%': '<!(node scripts/find-cuda.js --enabled)',
+  },
   'targets': [
     {
       'target_name': 'polyapprox',
@@ -51,5 +56,83 @@
         },
       },
     },
+  ],
+  'conditions': [
+    # The CUDA addon: the same glue and core plus native/cuda, compiled with POLYAPPROX_CUDA so that
+    # the fits call native/cuda. Output build/Release/polyapprox_cuda.so, deliberately not a .node
+    # name: node-gyp-build loads the first .node it finds in build/Release, and gyp's make generator
+    # copies every module there whatever its product_dir. A 'shared_library' keeps its own extension
+    # (node-gyp forces .node on loadable modules); lib/backend.ts loads it by path with
+    # process.dlopen. Linux only (scripts/find-cuda.js).
+    ['polyapprox_cuda=="true"', {
+      'targets': [
+        {
+          'target_name': 'polyapprox_cuda',
+          'type': 'shared_library',
+          'product_prefix': '',
+          'product_extension': 'so',
+          'sources': [
+            'native/core/integrals.cpp',
+            'native/core/linalg.cpp',
+            'native/core/fit.cpp',
+            'native/core/quadratic.cpp',
+            'native/core/hermite.cpp',
+            'native/core/eigen.cpp',
+            'native/core/variance.cpp',
+            'native/addon/addon.cpp',
+            'native/addon/analysis.cpp',
+            'native/addon/variance.cpp',
+            'native/addon/cuda_addon.cpp',
+            'native/cuda/check.cpp',
+            'native/cuda/device.cpp',
+            'native/cuda/device_linalg.cpp',
+            'native/cuda/fit.cpp',
+            'native/cuda/quadratic.cpp',
+            'native/cuda/kernels.cu',
+          ],
+          'defines': [
+            'NAPI_VERSION=8',
+            'NODE_ADDON_API_DISABLE_DEPRECATED',
+            'NAPI_CPP_EXCEPTIONS',
+            'POLYAPPROX_CUDA',
+          ],
+          'include_dirs': [
+            "<!(node -p \"require('node-addon-api').include_dir\")",
+            'native/core',
+            'native/cuda',
+            '<!@(node scripts/find-openblas.js --include-dirs)',
+            '<!@(node scripts/find-cuda.js --include-dirs)',
+          ],
+          'libraries': [
+            '<!@(node scripts/find-openblas.js --libs)',
+            '<!@(node scripts/find-cuda.js --libs)',
+          ],
+          # nvcc for the .cu files: machine code for the GPU's architecture (sm_90 on Hopper) plus
+          # PTX; the object joins the link like any other.
+          'rules': [
+            {
+              'rule_name': 'nvcc',
+              'extension': 'cu',
+              'inputs': ['<(RULE_INPUT_PATH)'],
+              'outputs': ['<(INTERMEDIATE_DIR)/<(RULE_INPUT_ROOT).cu.o'],
+              'action': [
+                '<!(node scripts/find-cuda.js --nvcc)',
+                '-std=c++17', '-O3', '-Xcompiler', '-fPIC',
+                '<!@(node scripts/find-cuda.js --arch-flags)',
+                '-Inative/cuda',
+                '<!@(node scripts/find-cuda.js --include-flags)',
+                '-c', '<(RULE_INPUT_PATH)', '-o', '<@(_outputs)',
+              ],
+              'message': 'nvcc <(RULE_INPUT_PATH)',
+              'process_outputs_as_sources': 1,
+            },
+          ],
+          'cflags!': ['-fno-exceptions', '-ffast-math'],
+          'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-ffast-math', '-std=gnu++17'],
+          'cflags': ['-O3'],
+          'cflags_cc': ['-std=c++17', '-fexceptions', '-frtti', '-O3'],
+        },
+      ],
+    }],
   ],
 }

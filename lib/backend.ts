@@ -2,16 +2,18 @@
  * Backend selection: the one place that decides whether a call runs on the native addon
  * (C++/OpenBLAS) or on the pure-TypeScript fallback in lib/js/.
  *
- * Order: explicit request → env POLYAPPROX_BACKEND → native if it loads → js (with one warning
- * that carries the real load error). The addon is loaded lazily, once, on first use, so importing
- * the package never fails because of it; its load error is recorded and reported, never dropped.
+ * Order: explicit request → env POLYAPPROX_BACKEND → CUDA for large problems when its addon loads
+ * and its probe finds a device → native if it loads → js (with one warning that carries the real
+ * load error). The addons are loaded lazily, once, on first use, so importing the package never
+ * fails because of them; load errors are recorded and reported, never dropped.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { invalidArgument } from './errors';
 
-/** Backends a call can run on. ('cuda' joins later.) */
-export type BackendName = 'native' | 'js';
+/** Backends a call can run on. */
+export type BackendName = 'cuda' | 'native' | 'js';
 
 /** What callers may ask for: a backend, or 'auto' to let the selector choose. */
 export type BackendRequest = 'auto' | BackendName;
@@ -30,13 +32,40 @@ export interface NativeInfo {
   error?: string;
 }
 
+/** A CUDA device as the CUDA addon's probe reports it. */
+export interface CudaDevice {
+  /** Devices visible to the CUDA runtime; device 0 is used. */
+  count: number;
+  name: string;
+  computeCapability: string;
+  multiprocessors: number;
+  /** Bytes. */
+  totalMemory: number;
+  freeMemory: number;
+  runtimeVersion: number;
+  driverVersion: number;
+}
+
+/** The CUDA addon (build/Release/polyapprox_cuda.so), as reported by {@link backendInfo}. */
+export interface CudaInfo {
+  /** The addon file exists and loaded. */
+  loaded: boolean;
+  /** Loaded and its probe found a device: `backend: 'cuda'` works. */
+  available: boolean;
+  path?: string;
+  device?: CudaDevice;
+  /** Why 'cuda' is unavailable: not built, failed to load, or the probe's error. */
+  error?: string;
+}
+
 export interface BackendInfo {
   /** Available backends, preferred first. */
   backends: BackendName[];
   native: NativeInfo;
+  cuda: CudaInfo;
 }
 
-const BACKEND_NAMES: readonly BackendName[] = ['native', 'js'];
+const BACKEND_NAMES: readonly BackendName[] = ['native', 'js', 'cuda'];
 const REQUEST_NAMES: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
 const EXPECTED = `one of ${REQUEST_NAMES.map((n) => `'${n}'`).join(', ')}`;
 
@@ -95,7 +124,11 @@ function tryLoadNative(): LoadState {
  * describe.each(backends())('fit on %s', (backend) => { ... });
  */
 export function backends(): BackendName[] {
-  return loadNative() !== null ? ['native', 'js'] : ['js'];
+  const list: BackendName[] = [];
+  if (loadCuda() !== null) list.push('cuda');
+  if (loadNative() !== null) list.push('native');
+  list.push('js');
+  return list;
 }
 
 /**
@@ -109,7 +142,8 @@ export function backends(): BackendName[] {
  */
 export function backendInfo(): BackendInfo {
   loadNative();
-  return { backends: backends(), native: { ...state!.info } };
+  loadCuda();
+  return { backends: backends(), native: { ...state!.info }, cuda: { ...cudaState!.info } };
 }
 
 function installHint(): string {
@@ -173,27 +207,40 @@ function parseRequest(value: unknown, name: string): BackendRequest {
 /**
  * Chooses the backend for one call.
  *
- * @param requested - `'auto'` (default), `'native'` or `'js'`. With `'auto'` or nothing, env
- *   `POLYAPPROX_BACKEND` decides first; then native if it loads, else js with one process warning
- *   (code `POLYAPPROX_NATIVE_UNAVAILABLE`) that carries the load error.
+ * @param requested - `'auto'` (default), `'cuda'`, `'native'` or `'js'`. With `'auto'` or nothing,
+ *   env `POLYAPPROX_BACKEND` decides first; then cuda when `work` ≥ {@link CUDA_AUTO_MIN_WORK} and a
+ *   device is present; then native if it loads, else js with one process warning (code
+ *   `POLYAPPROX_NATIVE_UNAVAILABLE`) that carries the load error.
+ * @param work - the call's multiply-adds ({@link fitWork}); omitted: never cuda under 'auto'.
  * @returns the backend to run on.
  * @throws {TypeError} when `requested` (or POLYAPPROX_BACKEND) is not a string.
- * @throws {RangeError} `invalid argument: backend must be one of 'auto', 'native', 'js', got "x"`.
- * @throws {Error} `code === 'ERR_POLYAPPROX_NATIVE_UNAVAILABLE'` when 'native' is asked for and absent.
+ * @throws {RangeError} `invalid argument: backend must be one of 'auto', 'native', 'js', 'cuda', got "x"`.
+ * @throws {Error} `code === 'ERR_POLYAPPROX_NATIVE_UNAVAILABLE'` when 'native' is asked for and absent,
+ *   `code === 'ERR_POLYAPPROX_CUDA'` when 'cuda' is asked for and unavailable.
  * @example
  * resolveBackend();          // 'native' where the addon loads, else 'js'
  * resolveBackend('js');      // 'js'
+ * resolveBackend('auto', fitWork({ in: 1024, hidden: 4096, out: 1024, degree: 2, gamma: true }));
+ * // 'cuda' where a device is present
  */
-export function resolveBackend(requested?: BackendRequest): BackendName {
+export function resolveBackend(requested?: BackendRequest, work?: number): BackendName {
   let choice: BackendRequest = requested === undefined ? 'auto' : parseRequest(requested, 'backend');
   if (choice === 'auto') {
     const fromEnv = process.env.POLYAPPROX_BACKEND;
     if (fromEnv !== undefined && fromEnv !== '') choice = parseRequest(fromEnv, 'POLYAPPROX_BACKEND');
   }
   if (choice === 'js') return 'js';
+  if (choice === 'cuda') {
+    requireCuda();
+    return 'cuda';
+  }
   if (choice === 'native') {
     requireNative();
     return 'native';
+  }
+  if (work !== undefined && work >= CUDA_AUTO_MIN_WORK) {
+    if (loadCuda() !== null && fullRateFp64(cudaState!.info.device!)) return 'cuda';
+    noteCudaSkipped(work);
   }
   if (loadNative() !== null) return 'native';
   if (!warned) {
@@ -204,4 +251,243 @@ export function resolveBackend(requested?: BackendRequest): BackendName {
     });
   }
   return 'js';
+}
+
+// ---- CUDA ------------------------------------------------------------------------------------
+
+/**
+ * Multiply-adds ({@link fitWork}) from which `'auto'` runs a call on the GPU, when the device has
+ * full-rate float64 (see {@link fullRateFp64}). Measured on an H200 against OpenBLAS on its 16-core
+ * host (bench/cuda.ts, warm process; cuda vs native): 9e6 MAC 0.75 vs 0.89 ms, 8e7 2.4 vs 4.1 ms,
+ * 8e8 9.0 vs 25 ms, 2.3e9 14.5 vs 111 ms, 7e10 0.17 vs 2.4 s. The GPU wins from ~1e7 once its
+ * context exists, but the first CUDA call of a process pays for creating it (bench/cuda.ts prints
+ * it) and smaller hosts and GPUs shift the crossover, so the threshold sits where the H200 was
+ * already ~3× faster.
+ */
+export const CUDA_AUTO_MIN_WORK = 1e9;
+
+/**
+ * Whether a device runs float64 at full rate (half of float32): the data-center parts, compute
+ * capability 6.0, 7.0, 8.0, 9.0, 10.0 (P100, V100, A100, H100/H200, B200). Consumer and workstation
+ * parts run it at 1/32–1/64, no faster than a CPU: 'auto' leaves those alone ('cuda' still works
+ * when asked for).
+ *
+ * @param d - the probed device.
+ * @returns true for a full-rate float64 device.
+ * @throws never.
+ * @example
+ * fullRateFp64(backendInfo().cuda.device!); // true on an H200
+ */
+export function fullRateFp64(d: CudaDevice): boolean {
+  const [major, minor] = d.computeCapability.split('.').map(Number);
+  return minor === 0 && major >= 6;
+}
+
+/** The shape of a fit, for {@link fitWork}. */
+export interface FitShape {
+  in: number;
+  hidden: number;
+  out: number;
+  /** GLU: two weight matrices (doubles the products). */
+  glu?: boolean;
+  degree: number;
+  /** Mixture components (1 for a Gaussian). */
+  K?: number;
+  /** Full covariances given (projections W F are then needed). */
+  cov?: boolean;
+  /** Degree 2: gamma is materialized (out·hidden·in²/2 multiply-adds). */
+  gamma?: boolean;
+  /** A mixture-style solve: K > 1 or a ridge. */
+  solve?: boolean;
+}
+
+/**
+ * The multiply-adds of the large products of a fit (what the GPU would take over): projections
+ * onto the covariance factors, E∇f, the mixture normal equations and, for degree 2, Hμ and gamma.
+ *
+ * @param s - the fit's shape.
+ * @returns multiply-adds; 0 for degree ≥ 3 and for degree 2 under a mixture (those stay on the
+ *   CPU under 'auto').
+ * @throws never.
+ * @example
+ * fitWork({ in: 1024, hidden: 4096, out: 1024, degree: 2, gamma: true }); // ≈ 2.2e12
+ */
+export function fitWork(s: FitShape): number {
+  const K = s.K ?? 1;
+  // Degree ≥ 3 (compact form) has no large products; the exact mixture quadratic is a PCG in
+  // TypeScript whose products would each cross the bus: 'auto' keeps both on the CPU.
+  if (s.degree >= 3 || (s.degree === 2 && K > 1)) return 0;
+  const w = s.glu ? 2 : 1;
+  const n = s.in;
+  let work = K * w * ((s.cov ? n * n * s.hidden : 0) + n * s.hidden * s.out);
+  if (s.solve || K > 1) work += K * n * n * s.out + n * n * n;
+  if (s.degree === 2) {
+    work += w * n * s.hidden * s.out;
+    if (s.gamma) work += w * s.out * s.hidden * ((n * (n + 1)) / 2);
+  }
+  return work;
+}
+
+interface CudaState {
+  addon: NativeAddon | null;
+  info: CudaInfo;
+  loadError?: unknown;
+}
+
+let cudaState: CudaState | undefined;
+const cudaNotes = new Set<string>();
+
+/** build/Release/polyapprox_cuda.so, or $POLYAPPROX_CUDA_ADDON. Not a .node name on purpose (binding.gyp). */
+function cudaAddonPath(): string {
+  const fromEnv = process.env.POLYAPPROX_CUDA_ADDON;
+  return fromEnv !== undefined && fromEnv !== '' ? path.resolve(fromEnv) : path.join(PACKAGE_ROOT, 'build', 'Release', 'polyapprox_cuda.so');
+}
+
+function tryLoadCuda(): CudaState {
+  const file = cudaAddonPath();
+  if (!existsSync(file)) {
+    return {
+      addon: null,
+      info: {
+        loaded: false,
+        available: false,
+        error:
+          `not built: ${file} does not exist (it is built only where a CUDA toolkit with cuBLAS and cuSOLVER ` +
+          'is found: `node scripts/find-cuda.js --json` says why not; `POLYAPPROX_CUDA=1 npm rebuild polyapprox` requires it)',
+      },
+    };
+  }
+  let addon: NativeAddon;
+  try {
+    const mod = { exports: {} as NativeAddon };
+    process.dlopen(mod, file);
+    addon = mod.exports;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.trim() : String(err);
+    return { addon: null, info: { loaded: false, available: false, path: file, error: `${message} (while loading ${file})` }, loadError: err };
+  }
+  try {
+    const device = addon.cudaProbe() as CudaDevice;
+    if (device.count > 0) return { addon, info: { loaded: true, available: true, path: file, device } };
+    return { addon, info: { loaded: true, available: false, path: file, device, error: 'the CUDA runtime sees no device' } };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.trim() : String(err);
+    return { addon, info: { loaded: true, available: false, path: file, error: message }, loadError: err };
+  }
+}
+
+/**
+ * Loads the CUDA addon (once) by path and probes for a device.
+ *
+ * @returns its exports when a device is present, else `null` (the reason is in
+ *   `backendInfo().cuda.error`).
+ * @throws never.
+ * @example
+ * if (loadCuda() !== null) console.log(backendInfo().cuda.device?.name);
+ */
+export function loadCuda(): NativeAddon | null {
+  if (cudaState === undefined) cudaState = tryLoadCuda();
+  return cudaState.info.available ? cudaState.addon : null;
+}
+
+function cudaUnavailableMessage(error: string): string {
+  const fixes: string[] = [];
+  if (/^not built/.test(error)) {
+    fixes.push('Build it where the CUDA toolkit (nvcc, cuBLAS, cuSOLVER) is installed: POLYAPPROX_CUDA=1 npm rebuild polyapprox');
+    fixes.push('Toolkit or libraries in a custom place: CUDA_PATH=<toolkit> POLYAPPROX_CUDA_LIBS=<prefix with include/ and lib/> npm rebuild polyapprox');
+  } else if (/cannot open shared object|libcu/i.test(error)) {
+    fixes.push('A CUDA library found at build time is missing now: reinstall it, or rebuild against the one present: npm rebuild polyapprox');
+  } else {
+    fixes.push('Check the driver and the device: nvidia-smi (the device may be absent, busy in exclusive mode, or its driver older than the toolkit)');
+  }
+  fixes.push("Run on the CPU on purpose: { backend: 'native' } or leave backend on 'auto'");
+  return ['polyapprox: the CUDA backend is unavailable.', `Reason: ${error}`, 'Possible solutions:', ...fixes.map((f) => `- ${f}`)].join('\n');
+}
+
+/**
+ * Returns the CUDA addon or throws why it is unavailable.
+ *
+ * @returns its exports.
+ * @throws {Error} with `code === 'ERR_POLYAPPROX_CUDA'`, `reason === 'unavailable'`, the load or
+ *   probe error and the fixes.
+ * @example
+ * const cuda = requireCuda();
+ */
+export function requireCuda(): NativeAddon {
+  const addon = loadCuda();
+  if (addon !== null) return addon;
+  const err = new Error(cudaUnavailableMessage(cudaState!.info.error ?? 'unknown error'), { cause: cudaState!.loadError }) as Error & {
+    code: string;
+    reason: string;
+  };
+  err.code = 'ERR_POLYAPPROX_CUDA';
+  err.reason = 'unavailable';
+  throw err;
+}
+
+/**
+ * The addon that runs a backend's calls: the CUDA addon for 'cuda' (the same entry points with
+ * the large products on the GPU), the CPU addon for 'native'.
+ *
+ * @param backend - 'cuda' or 'native'.
+ * @returns the addon's exports.
+ * @throws {Error} as {@link requireCuda} / {@link requireNative}; for 'js' (no addon).
+ * @example
+ * addonFor(fit.backend).linearPredict(...);
+ */
+export function addonFor(backend: BackendName): NativeAddon {
+  if (backend === 'cuda') return requireCuda();
+  if (backend === 'native') return requireNative();
+  throw new Error("polyapprox: internal error: the 'js' backend has no addon");
+}
+
+/**
+ * Whether a request leaves the choice to {@link resolveBackend} ('auto' or nothing, and no
+ * POLYAPPROX_BACKEND): only then does a failed CUDA call fall back to the CPU.
+ *
+ * @param requested - the call's `backend` option.
+ * @returns true for an automatic choice.
+ * @throws never.
+ * @example
+ * isAutoRequest(undefined); // true unless POLYAPPROX_BACKEND is set
+ */
+export function isAutoRequest(requested: unknown): boolean {
+  const env = process.env.POLYAPPROX_BACKEND;
+  return (requested === undefined || requested === 'auto') && (env === undefined || env === '' || env === 'auto');
+}
+
+function noteOnce(key: string, message: string, code: string): void {
+  if (cudaNotes.has(key)) return;
+  cudaNotes.add(key);
+  process.emitWarning(message, { code });
+}
+
+/** 'auto' would have used the GPU for this size: say why it did not, once (only where it was built). */
+function noteCudaSkipped(work: number): void {
+  const info = cudaState?.info;
+  if (info === undefined || /^not built/.test(info.error ?? '')) return;
+  const why = info.available
+    ? `the GPU (${info.device!.name}, compute capability ${info.device!.computeCapability}) runs float64 at a reduced rate; pass backend: 'cuda' to use it anyway`
+    : `the CUDA backend is unavailable: ${info.error}`;
+  noteOnce('skipped', `polyapprox: a large call (${work.toExponential(1)} multiply-adds) runs on the CPU because ${why}`, 'POLYAPPROX_CUDA_UNAVAILABLE');
+}
+
+/**
+ * Under 'auto', a CUDA failure (device absent, busy or out of memory, or any other CUDA error)
+ * sends the call back to the CPU: this returns the CPU backend to rerun on and notes the failure
+ * once per reason (warning code `POLYAPPROX_CUDA_FALLBACK`). Other errors are rethrown.
+ *
+ * @param err - what the CUDA call threw.
+ * @returns 'native' (or 'js' where the CPU addon is absent).
+ * @throws err itself when it is not an ERR_POLYAPPROX_CUDA error.
+ * @example
+ * try { return run('cuda'); } catch (e) { return run(cpuFallback(e)); }
+ */
+export function cpuFallback(err: unknown): BackendName {
+  const e = err as { code?: unknown; reason?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== 'object' || e.code !== 'ERR_POLYAPPROX_CUDA') throw err;
+  const reason = typeof e.reason === 'string' ? e.reason : 'other';
+  const first = String(e.message).split('\n')[0];
+  noteOnce(`fallback:${reason}`, `polyapprox: the CUDA backend failed (${reason}: ${first}); running on the CPU instead.`, 'POLYAPPROX_CUDA_FALLBACK');
+  return loadNative() !== null ? 'native' : 'js';
 }

@@ -5,7 +5,7 @@
  * Runs on the backend the fit was computed with, dense (form G_o, full symmetric
  * eigendecomposition) or matrix-free (thick-restart Lanczos on v ↦ G_o v over the compact form).
  */
-import { BackendName, requireNative } from './backend';
+import { addonFor, BackendName } from './backend';
 import { describeValue, invalidArgument } from './errors';
 import { QuadraticApproximant, ResultTensor } from './fit';
 import * as js from './js/eigen';
@@ -18,7 +18,7 @@ export interface InteractionEigenOptions {
   /**
    * 'dense' forms G_o (in² memory, O(in²·hidden + in³) time); 'lanczos' never does (O(in·basis)
    * memory, O(in·hidden) per product with G_o); 'auto' (default) picks dense when
-   * in ≤ {@link DENSE_MAX_IN} (1024 native, 256 js) or k ≥ in/4, else lanczos.
+   * in ≤ {@link DENSE_MAX_IN} (4096 cuda, 1024 native, 256 js) or k ≥ in/4, else lanczos.
    */
   method?: EigenMethod;
   /** Lanczos: stop when every wanted residual ‖G v − λ v‖ ≤ tol·|λ_max| (default 1e-10). */
@@ -53,10 +53,12 @@ export interface InteractionEigenResult {
  *   sub-second and dense is exact with no convergence question, whatever k or the spectrum
  *   (k = 50 at 1024→4096: dense 0.42 s, Lanczos 1.0 s); beyond, dense grows as in³ and holds
  *   three in² buffers while Lanczos grows as in·hidden.
+ * - cuda: G_o by dsyrkx and cusolverDnDsyevd on the device (Lanczos runs the CPU code): see
+ *   bench/cuda.ts for the H200 timings behind 4096.
  * - js: dense is O(in³) in plain loops: 256→1024 dense 0.30 s vs Lanczos 0.21 s, 512→2048
  *   2.5 s vs 0.9 s, 784→1024 5.4 s vs 0.9 s, 1024→4096 22 s vs 5.2 s; so 256.
  */
-export const DENSE_MAX_IN: Readonly<Record<BackendName, number>> = { native: 1024, js: 256 };
+export const DENSE_MAX_IN: Readonly<Record<BackendName, number>> = { cuda: 4096, native: 1024, js: 256 };
 
 interface Request {
   q: QuadraticApproximant;
@@ -142,8 +144,8 @@ function runJs(r: Request): RawResult {
  */
 export function interactionEigen(q: QuadraticApproximant, o: number, opts?: InteractionEigenOptions): InteractionEigenResult {
   const r = prepare(q, o, opts);
-  if (r.q.backend === 'native' && !r.q.compact.dense) {
-    return wrap(r, requireNative().interactionEigen(r.q.compact, r.o, nativeOptions(r)) as RawResult);
+  if (r.q.backend !== 'js' && !r.q.compact.dense) {
+    return wrap(r, addonFor(r.q.backend).interactionEigen(r.q.compact, r.o, nativeOptions(r)) as RawResult);
   }
   return wrap(r, runJs(r));
 }
@@ -165,8 +167,8 @@ export async function interactionEigenAsync(
   opts?: InteractionEigenOptions,
 ): Promise<InteractionEigenResult> {
   const r = prepare(q, o, opts);
-  if (r.q.backend === 'native' && !r.q.compact.dense) {
-    return wrap(r, (await requireNative().interactionEigenAsync(r.q.compact, r.o, nativeOptions(r))) as RawResult);
+  if (r.q.backend !== 'js' && !r.q.compact.dense) {
+    return wrap(r, (await addonFor(r.q.backend).interactionEigenAsync(r.q.compact, r.o, nativeOptions(r))) as RawResult);
   }
   await new Promise<void>((resolve) => setImmediate(resolve));
   return wrap(r, runJs(r));

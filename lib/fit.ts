@@ -3,7 +3,7 @@
  * core or the JS fallback after one round of validation.
  */
 import { actKindIndex, MAX_DERIV_ORDER } from './activation';
-import { BackendName, requireNative, resolveBackend } from './backend';
+import { addonFor, BackendName, cpuFallback, fitWork, isAutoRequest, requireNative, resolveBackend } from './backend';
 import { argumentError, invalidArgument } from './errors';
 import * as js from './js/fit';
 import * as jsh from './js/hermite';
@@ -80,8 +80,8 @@ export class LinearApproximant {
     const rows = single ? 1 : t.shape[0];
     const fit: js.LinearFitData = { in: this.in, out: this.out, alpha: this.alpha.data, beta: this.beta.data, solve: this.solve };
     const data =
-      this.backend === 'native'
-        ? (requireNative().linearPredict(fit.alpha, fit.beta, fit.in, fit.out, t.data, rows) as Float64Array)
+      this.backend !== 'js'
+        ? (addonFor(this.backend).linearPredict(fit.alpha, fit.beta, fit.in, fit.out, t.data, rows) as Float64Array)
         : js.linearPredict(fit, rows, t.data);
     return { data, shape: single ? [this.out] : [rows, this.out] };
   }
@@ -147,8 +147,8 @@ export class QuadraticApproximant {
   private materializeGamma(): ResultTensor {
     const n = this.in;
     const data =
-      this.backend === 'native' && !this.data.dense
-        ? (requireNative().quadraticGamma(this.data) as Float64Array)
+      this.backend !== 'js' && !this.data.dense
+        ? (addonFor(this.backend).quadraticGamma(this.data) as Float64Array)
         : jsq.quadraticGamma(this.data);
     return { data, shape: [this.out, (n * (n + 1)) / 2] };
   }
@@ -169,7 +169,7 @@ export class QuadraticApproximant {
     const k = this.checkOutput(o);
     const n = this.in;
     const data =
-      this.backend === 'native' && !this.data.dense ? (requireNative().quadraticForm(this.data, k) as Float64Array) : jsq.quadraticForm(this.data, k);
+      this.backend !== 'js' && !this.data.dense ? (addonFor(this.backend).quadraticForm(this.data, k) as Float64Array) : jsq.quadraticForm(this.data, k);
     return { data, shape: [n, n] };
   }
 
@@ -195,8 +195,8 @@ export class QuadraticApproximant {
     else expectShape(t, 'x', ['rows', 'in'], [null, this.in]);
     const rows = single ? 1 : t.shape[0];
     const data =
-      this.backend === 'native' && !this.data.dense
-        ? (requireNative().quadraticPredict(this.data, t.data, rows) as Float64Array)
+      this.backend !== 'js' && !this.data.dense
+        ? (addonFor(this.backend).quadraticPredict(this.data, t.data, rows) as Float64Array)
         : jsq.quadraticPredict(this.data, rows, t.data);
     return { data, shape: single ? [this.out] : [rows, this.out] };
   }
@@ -247,7 +247,7 @@ export class CompactApproximant {
     else expectShape(t, 'x', ['rows', 'in'], [null, this.in]);
     const rows = single ? 1 : t.shape[0];
     const data =
-      this.backend === 'native'
+      this.backend !== 'js'
         ? (requireNative().compactPredict(this.compact, t.data, rows) as Float64Array)
         : jsh.compactPredict(this.compact, rows, t.data);
     return { data, shape: single ? [this.out] : [rows, this.out] };
@@ -304,6 +304,8 @@ interface Job {
   backend: BackendName;
   input: InputKind;
   gammaEager: boolean;
+  /** 'auto' chose 'cuda': a CUDA failure (device busy, out of memory…) reruns the fit on the CPU. */
+  autoCuda: boolean;
   /** Degree 2 under a mixture: the exact PCG solve's options. */
   mixture: jsm.MixtureSolveOptions | null;
 }
@@ -328,9 +330,10 @@ function prepare(kind: 'mlp' | 'glu', net: unknown, opts: unknown): Job {
   if (typeof budget !== 'number' || !(budget >= 0)) throw invalidArgument('options.memoryBudget', 'a number of bytes ≥ 0', budget);
   const gammaBytes = 8 * parsedNet.out * ((parsedNet.in * (parsedNet.in + 1)) / 2);
   const gammaEager = mode === 'eager' || (mode === 'auto' && gammaBytes <= budget);
-  const backend = resolveBackend(o.backend);
+  const work = fitWork({ in: parsedNet.in, hidden: parsedNet.hidden, out: parsedNet.out, glu: kind === 'glu', degree, K: dist.K, cov: dist.covs !== null, gamma: degree === 2 && gammaEager, solve: fit.ridge > 0 });
+  const backend = resolveBackend(o.backend, work);
   const mixture = degree === 2 && dist.K > 1 ? mixtureOptions(o, fit, backend) : null;
-  return { kind, degree, net: parsedNet, dist, fit, backend, input: inputKind(o.input), gammaEager, mixture };
+  return { kind, degree, net: parsedNet, dist, fit, backend, input: inputKind(o.input), gammaEager, autoCuda: backend === 'cuda' && isAutoRequest(o.backend), mixture };
 }
 
 function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions, backend: BackendName): jsm.MixtureSolveOptions {
@@ -348,8 +351,11 @@ function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions, backend: BackendN
     throw invalidArgument('options.signal', 'an AbortSignal', sig, TypeError);
   }
   const opt: jsm.MixtureSolveOptions = { ridge: fit.ridge, rcond: fit.rcond, tol, maxIter, memoryLimit, onProgress: o.onProgress ?? null, signal: o.signal ?? null };
-  if (backend === 'native') {
-    // The large products on OpenBLAS through the addon's gemm (the iteration itself runs here).
+  if (backend !== 'js') {
+    // The large products on OpenBLAS through the CPU addon's gemm (the iteration itself runs here).
+    // Also under 'cuda': through the CUDA addon every product crossed the bus both ways, and the
+    // K = 10, 784→1024→10 solve did not finish in 190 s on an H200 (bench/cuda.ts); the component
+    // fits below do run on the GPU.
     opt.gemm = (ta, tb, m, n, k, alpha, A, B, beta, C) => {
       const P = requireNative().gemm(ta, tb, m, n, k, alpha, A, B) as Float64Array;
       if (beta === 0) C.set(P);
@@ -362,9 +368,9 @@ function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions, backend: BackendN
 /** Degree 2 under a mixture: per-component fits on the job's backend, then the PCG solve. */
 function mixtureProblem(job: Job): jsm.MixtureProblem {
   const opt = { ...job.mixture! };
-  if (job.backend === 'native') {
+  if (job.backend !== 'js') {
     const [net, , fitOpt] = nativeArgs(job);
-    const addon = requireNative();
+    const addon = addonFor(job.backend);
     opt.componentFit = (_k, d) => (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(net, d, fitOpt) as jsm.CompactQuadratic;
   }
   return { kind: job.kind, net: job.net, dist: job.dist, fit: job.fit, opt };
@@ -469,9 +475,14 @@ function metaOf(job: Job): FitMeta {
 function runSync(job: Job): Approximant {
   try {
     if (job.mixture) return wrapMixture(job, jsm.mixtureQuadraticFit(mixtureProblem(job)));
-    if (job.backend === 'native') {
-      const addon = requireNative();
-      return wrap(job, (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(...nativeArgs(job)) as RawFit);
+    if (job.backend !== 'js') {
+      try {
+        const addon = addonFor(job.backend);
+        return wrap(job, (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(...nativeArgs(job)) as RawFit);
+      } catch (e) {
+        if (!job.autoCuda) throw e;
+        return runSync({ ...job, backend: cpuFallback(e), autoCuda: false });
+      }
     }
     const raw = runJs(job);
     if (job.degree >= 3) return new CompactApproximant(raw as jsh.CompactFitData, metaOf(job));
@@ -489,11 +500,14 @@ async function runAsync(job: Job): Promise<Approximant> {
       throw translateFitError(e, job.dist, job.input);
     }
   }
-  if (job.backend === 'native') {
+  if (job.backend !== 'js') {
     try {
-      const addon = requireNative();
+      const addon = addonFor(job.backend);
       return wrap(job, (await (job.kind === 'mlp' ? addon.mlpFitAsync : addon.gluFitAsync)(...nativeArgs(job))) as RawFit);
     } catch (e) {
+      if (job.autoCuda && (e as { code?: unknown } | null)?.code === 'ERR_POLYAPPROX_CUDA') {
+        return runAsync({ ...job, backend: cpuFallback(e), autoCuda: false });
+      }
       throw translateFitError(e, job.dist, job.input);
     }
   }

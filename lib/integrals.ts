@@ -3,12 +3,12 @@
  * E[yⁿ φ(y)] for y ~ N(mu, sigma²), on numbers or arrays (broadcast).
  */
 import { ActivationSpec, actKindIndex, MAX_DERIV_ORDER, MAX_POLY_ORDER, parseActivation } from './activation';
-import { requireNative, resolveBackend } from './backend';
+import { addonFor, resolveBackend } from './backend';
 import { invalidArgument } from './errors';
 import * as js from './js/integrals';
 
 export interface IntegralOptions {
-  backend?: 'auto' | 'native' | 'js';
+  backend?: 'auto' | 'cuda' | 'native' | 'js';
 }
 
 type Scalars = number | ArrayLike<number>;
@@ -50,8 +50,9 @@ function evaluate(which: 0 | 1, actSpec: unknown, k: number, mu: unknown, sigma:
   const { m, s, scalar } = broadcast(mu, sigma);
   const backend = resolveBackend(opts?.backend);
   let out: Float64Array;
-  if (backend === 'native') {
-    out = requireNative().integrals(actKindIndex(act), act.threshold, act.slope, which, k, m, s) as Float64Array;
+  if (backend !== 'js') {
+    // The CUDA addon runs the core's CPU integrals too (they are cheap; DESIGN §3.1).
+    out = addonFor(backend).integrals(actKindIndex(act), act.threshold, act.slope, which, k, m, s) as Float64Array;
   } else {
     out = new Float64Array(m.length);
     for (let i = 0; i < m.length; i++) out[i] = which === 0 ? js.derivEv(act, k, m[i], s[i]) : js.polyEv(act, k, m[i], s[i]);

@@ -2,7 +2,7 @@
  * pa.linalg: thin wrappers over the backends' dense kernels (BLAS on native), for callers such
  * as the demo's training loop that need a fast matrix product without another dependency.
  */
-import { requireNative, resolveBackend } from './backend';
+import { addonFor, BackendRequest, resolveBackend } from './backend';
 import { argumentError } from './errors';
 import type { ResultTensor } from './fit';
 import * as js from './js/linalg';
@@ -12,7 +12,8 @@ export interface GemmOptions {
   transA?: boolean;
   transB?: boolean;
   alpha?: number;
-  backend?: 'auto' | 'native' | 'js';
+  /** 'auto' (default) runs products of ≥ CUDA_AUTO_MIN_WORK multiply-adds on the GPU when present. */
+  backend?: BackendRequest;
 }
 
 /**
@@ -35,8 +36,9 @@ export function gemm(A: TensorLike, B: TensorLike, opts: GemmOptions = {}): Resu
   if (k !== kb) throw argumentError('B', `have ${k} ${tb ? 'columns' : 'rows'} to match A`, shapeText(b.shape));
   const alpha = opts.alpha ?? 1;
   let data: Float64Array;
-  if (resolveBackend(opts.backend) === 'native') {
-    data = requireNative().gemm(ta, tb, m, n, k, alpha, a.data, b.data) as Float64Array;
+  const backend = resolveBackend(opts.backend, m * n * k);
+  if (backend !== 'js') {
+    data = addonFor(backend).gemm(ta, tb, m, n, k, alpha, a.data, b.data) as Float64Array;
   } else {
     data = new Float64Array(m * n);
     js.gemm(ta, tb, m, n, k, alpha, a.data, b.data, 0, data);

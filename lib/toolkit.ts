@@ -68,7 +68,7 @@ function rowsOf(x: TensorLike, n: number): { data: Float64Array; rows: number } 
  * @returns [rows, out].
  * @example mlpForward(net, sample(undefined, 784, 100))
  */
-export function mlpForward(net: MlpSpec, x: TensorLike, opts: { backend?: 'auto' | 'native' | 'js' } = {}): ResultTensor {
+export function mlpForward(net: MlpSpec, x: TensorLike, opts: { backend?: 'auto' | 'cuda' | 'native' | 'js' } = {}): ResultTensor {
   const m = parseMlp(net);
   const { data, rows } = rowsOf(x, m.in);
   const pre = gemm({ data, shape: [rows, m.in] }, { data: m.W1, shape: [m.hidden, m.in] }, { transB: true, backend: opts.backend }).data;
@@ -85,7 +85,7 @@ export function mlpForward(net: MlpSpec, x: TensorLike, opts: { backend?: 'auto'
  * f(x) = W2 (φ(W x + b1) ⊙ (V x + b2)) for each row of x (without W2: the hidden units).
  * @returns [rows, out].
  */
-export function gluForward(net: GluSpec, x: TensorLike, opts: { backend?: 'auto' | 'native' | 'js' } = {}): ResultTensor {
+export function gluForward(net: GluSpec, x: TensorLike, opts: { backend?: 'auto' | 'cuda' | 'native' | 'js' } = {}): ResultTensor {
   const g = parseGlu(net);
   const { data, rows } = rowsOf(x, g.in);
   const X = { data, shape: [rows, g.in] };

@@ -156,7 +156,7 @@ export function parseInput(spec: unknown, n: number): InputData {
 export interface CommonOptions {
   degree?: number;
   input?: InputSpec;
-  backend?: 'auto' | 'native' | 'js';
+  backend?: 'auto' | 'cuda' | 'native' | 'js';
   /** Relative eigenvalue cutoff of the minimum-norm mixture solve (default 1e-10). */
   rcond?: number;
   /** Ridge λ ≥ 0 added to Cov(x) in the solve (default 0: minimum-norm solution). */

@@ -3,7 +3,7 @@
  * degree, under one Gaussian input — analytically, with no sampling (DESIGN §3.2).
  */
 import { actKindIndex, MAX_DERIV_ORDER } from './activation';
-import { BackendName, requireNative, resolveBackend } from './backend';
+import { addonFor, BackendName, resolveBackend } from './backend';
 import { argumentError, describeValue, invalidArgument } from './errors';
 import { CompactApproximant, LinearApproximant, QuadraticApproximant } from './fit';
 import type { Approximant } from './fit';
@@ -14,7 +14,7 @@ import { InputSpec, MlpSpec, parseInput, parseMlp } from './validate';
 
 export interface VarianceExplainedOptions {
   /** 'auto' (default), 'native' or 'js'. */
-  backend?: 'auto' | 'native' | 'js';
+  backend?: 'auto' | 'cuda' | 'native' | 'js';
   /** Relative tolerance of the covariance PSD check (default 1e-8). */
   psdTol?: number;
   /**
@@ -134,7 +134,8 @@ function wrap(r: Request, raw: Omit<js.VarianceExplainedData, 'out' | 'degree'>)
 
 function runSync(r: Request): VarianceExplainedResult {
   try {
-    if (r.backend === 'native') return wrap(r, requireNative().varianceExplained(...nativeArgs(r)));
+    // 'cuda': the CUDA addon runs the same CPU code (no GPU route for the variance sums yet).
+    if (r.backend !== 'js') return wrap(r, addonFor(r.backend).varianceExplained(...nativeArgs(r)));
     return wrap(r, js.mlpVarianceExplained(r.net, r.dist, r.degree, r.opt));
   } catch (e) {
     throw translate(e);
@@ -193,9 +194,9 @@ export async function varianceExplainedAsync(
   opts?: VarianceExplainedOptions,
 ): Promise<VarianceExplainedResult> {
   const r = prepare(net, q, input, opts);
-  if (r.backend === 'native') {
+  if (r.backend !== 'js') {
     try {
-      return wrap(r, await requireNative().varianceExplainedAsync(...nativeArgs(r)));
+      return wrap(r, await addonFor(r.backend).varianceExplainedAsync(...nativeArgs(r)));
     } catch (e) {
       throw translate(e);
     }

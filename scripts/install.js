@@ -9,6 +9,9 @@
 //   POLYAPPROX_REQUIRE_NATIVE=1          fail the install when the addon cannot be built/loaded
 //   npm_config_build_from_source=true    compile even if a prebuild/build loads (npm --build-from-source)
 //   POLYAPPROX_OPENBLAS_DIR=<prefix>     OpenBLAS location (see scripts/find-openblas.js)
+//   POLYAPPROX_CUDA=0|1                  never / always build the CUDA addon too (default: when
+//                                        scripts/find-cuda.js finds a toolkit; a failed CUDA build
+//                                        is then retried without it, so the CPU addon still builds)
 //   npm_config_nodedir=<prefix>          Node headers; defaults to the running node's own prefix
 //                                        when it ships include/node, so no headers are downloaded
 
@@ -16,6 +19,7 @@ const fs = require('fs');
 const path = require('path');
 const childProcess = require('child_process');
 const { findOpenBLAS, installHint } = require('./find-openblas.js');
+const { findCuda } = require('./find-cuda.js');
 
 const root = path.join(__dirname, '..');
 const requireNative = process.env.POLYAPPROX_REQUIRE_NATIVE === '1';
@@ -113,9 +117,17 @@ function main() {
   const args = [...pre, 'rebuild'];
   const nodedir = localNodeDir();
   if (nodedir) args.push(`--nodedir=${nodedir}`);
+  const cuda = findCuda();
+  log(cuda.enabled ? `CUDA toolkit found (${cuda.via}): building the CUDA addon too` : `no CUDA addon: ${cuda.reason}`);
   log(`building the native addon: ${[cmd, ...args].join(' ')}`);
-  const r = childProcess.spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  let r = childProcess.spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   if (r.error) fail(`could not run node-gyp (${r.error.message})`);
+  if (r.status !== 0 && cuda.enabled && !cuda.required) {
+    // A broken CUDA toolchain must not cost users the CPU addon.
+    log('the build with CUDA failed (output above); building the CPU addon alone (POLYAPPROX_CUDA=0)');
+    r = childProcess.spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', env: { ...process.env, POLYAPPROX_CUDA: '0' } });
+    if (r.error) fail(`could not run node-gyp (${r.error.message})`);
+  }
   const retry = 'The compiler and OpenBLAS were found, so this is a build bug: see the output above, ' +
     'and retry with: npm rebuild polyapprox --foreground-scripts';
   if (r.status !== 0) fail(`node-gyp rebuild exited with status ${r.status} (compiler output above)`, retry);

@@ -95,7 +95,9 @@ describe('build files', () => {
   });
 
   it('every .cpp under native/core (not test/) and native/addon is listed in both', () => {
-    const onDisk = [...cppFilesUnder('native/core'), ...cppFilesUnder('native/addon')];
+    // The CUDA addon's own glue (cuda_addon.cpp) belongs to the CUDA target only (checked below).
+    const cudaOnly = new Set(cmake.get('POLYAPPROX_CUDA_ADDON_SOURCES') ?? []);
+    const onDisk = [...cppFilesUnder('native/core'), ...cppFilesUnder('native/addon')].filter((f) => !cudaOnly.has(f));
     for (const file of onDisk) {
       expect(gypTarget!.sources, `binding.gyp lacks ${file}`).toContain(file);
       expect(cmakeSources, `CMakeLists.txt lacks ${file}`).toContain(file);
@@ -111,6 +113,104 @@ describe('build files', () => {
     const t = gypTarget as unknown as Record<string, unknown>;
     for (const key of ['cflags', 'cflags_cc']) expect(JSON.stringify(t[key] ?? [])).not.toContain('fast-math');
     expect(cmakeText.replace(/#[^\n]*/g, '')).not.toMatch(/fast-math|\/fp:fast/);
+  });
+});
+
+interface GypCondition {
+  0: string;
+  1: { targets?: (GypTarget & Record<string, unknown>)[] };
+}
+
+function filesUnder(dir: string, ext: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(ext))
+    .map((e) => `${dir}/${e.name}`);
+}
+
+describe('build files: the CUDA addon', () => {
+  const conditions = ((gyp as unknown as { conditions?: GypCondition[] }).conditions ?? []).filter((c) => /polyapprox_cuda/.test(c[0]));
+  const cudaTarget = conditions.flatMap((c) => c[1].targets ?? []).find((t) => t.target_name === 'polyapprox_cuda');
+  const cudaExtra = [...(cmake.get('POLYAPPROX_CUDA_ADDON_SOURCES') ?? []), ...(cmake.get('POLYAPPROX_CUDA_SOURCES') ?? [])];
+
+  it('binding.gyp builds polyapprox_cuda only under the find-cuda.js condition', () => {
+    expect(cudaTarget).toBeDefined();
+    expect(conditions[0][0]).toBe('polyapprox_cuda=="true"');
+    const vars = (gyp as unknown as { variables: Record<string, string> }).variables;
+    expect(vars['polyapprox_cuda%']).toBe('<!(node scripts/find-cuda.js --enabled)');
+    expect(cmakeText).toMatch(/find-cuda\.js/);
+    expect(cmakeText).toMatch(/enable_language\(CUDA\)/);
+  });
+
+  it("its sources are the CPU addon's plus the same CUDA lists in both files", () => {
+    expect(cudaExtra.length).toBeGreaterThan(0);
+    expect(sorted(cudaTarget!.sources)).toEqual(sorted([...cmakeSources, ...cudaExtra]));
+  });
+
+  it("its defines are the CPU addon's plus POLYAPPROX_CUDA, in both files", () => {
+    expect(cmake.get('POLYAPPROX_CUDA_DEFINES')).toEqual(['POLYAPPROX_CUDA']);
+    expect(sorted(cudaTarget!.defines)).toEqual(sorted([...gypTarget!.defines, 'POLYAPPROX_CUDA']));
+  });
+
+  it('every .cpp and .cu under native/cuda is listed in both, and nothing else lists them', () => {
+    for (const file of [...filesUnder('native/cuda', '.cpp'), ...filesUnder('native/cuda', '.cu')]) {
+      expect(cudaTarget!.sources, `binding.gyp lacks ${file}`).toContain(file);
+      expect(cudaExtra, `CMakeLists.txt lacks ${file}`).toContain(file);
+      expect(gypTarget!.sources).not.toContain(file);
+    }
+  });
+
+  it('is not a .node file in build/Release (node-gyp-build would load it as the CPU addon)', () => {
+    expect(cudaTarget!.type).toBe('shared_library');
+    expect(cudaTarget!.product_extension).toBe('so');
+    expect(cmakeText).toMatch(/polyapprox_cuda PROPERTIES PREFIX "" SUFFIX "\.so"/);
+  });
+
+  it('compiles .cu files with nvcc through a rule, sm_90 plus PTX by default', () => {
+    const rules = (cudaTarget!.rules ?? []) as { extension: string; action: string[] }[];
+    expect(rules.map((r) => r.extension)).toEqual(['cu']);
+    expect(rules[0].action).toContain('<!@(node scripts/find-cuda.js --arch-flags)');
+  });
+});
+
+describe('scripts/find-cuda.js', () => {
+  type Found = { enabled: boolean; reason?: string; nvcc?: string; libs?: string[]; includeDirs?: string[]; archFlags?: string[] };
+  const { findCuda } = createRequire(__filename)(path.join(ROOT, 'scripts', 'find-cuda.js')) as {
+    findCuda(options?: object): Found;
+  };
+  const fake = mkdtempSync(path.join(tmpdir(), 'polyapprox-cuda-'));
+  afterAll(() => rmSync(fake, { recursive: true, force: true }));
+  const touch = (rel: string) => {
+    mkdirSync(path.dirname(path.join(fake, rel)), { recursive: true });
+    writeFileSync(path.join(fake, rel), '');
+  };
+  touch('bin/nvcc');
+  touch('include/cuda_runtime.h');
+  touch('lib64/libcudart_static.a');
+  const base = { CUDA_PATH: fake, PATH: '', POLYAPPROX_CUDA_PIP: '0', POLYAPPROX_CUDA_ARCH: '90' };
+
+  it('is off without cuBLAS/cuSOLVER, saying why', () => {
+    const r = findCuda({ env: base, platform: 'linux', knownPaths: false });
+    expect(r.enabled).toBe(false);
+    expect(r.reason).toMatch(/without cuBLAS .* and cuSOLVER/);
+  });
+
+  it('finds a toolkit with versioned-only libraries (pip layout), with rpaths and sm_90 + PTX', () => {
+    touch('include/cublas_v2.h');
+    touch('include/cusolverDn.h');
+    touch('lib64/libcublas.so.13');
+    touch('lib64/libcusolver.so.12');
+    const r = findCuda({ env: base, platform: 'linux', knownPaths: false });
+    expect(r.enabled).toBe(true);
+    expect(r.nvcc).toBe(path.join(fake, 'bin', 'nvcc'));
+    expect(r.libs).toEqual(expect.arrayContaining([path.join(fake, 'lib64', 'libcudart_static.a'), path.join(fake, 'lib64', 'libcublas.so.13'), `-Wl,-rpath,${path.join(fake, 'lib64')}`]));
+    expect(r.archFlags).toEqual(['-gencode=arch=compute_90,code=sm_90', '-gencode=arch=compute_90,code=compute_90']);
+  });
+
+  it('POLYAPPROX_CUDA=0 turns it off; other platforms are off', () => {
+    expect(findCuda({ env: { ...base, POLYAPPROX_CUDA: '0' }, platform: 'linux', knownPaths: false }).enabled).toBe(false);
+    expect(findCuda({ env: base, platform: 'darwin', knownPaths: false }).enabled).toBe(false);
   });
 });
 

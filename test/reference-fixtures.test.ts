@@ -11,7 +11,7 @@ import { f64, loadReferenceCases, ReferenceCase } from './helpers/fixtures';
 
 const cases = loadReferenceCases();
 
-function fitCase(c: ReferenceCase, backend: 'native' | 'js') {
+function fitCase(c: ReferenceCase, backend: pa.BackendName) {
   const p = c.params;
   const input =
     c.input.type === 'standard'

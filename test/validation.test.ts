@@ -62,7 +62,7 @@ describe.each(availableBackends())('argument errors on %s', (backend) => {
     expect(fit(net, { degree: 9 })).toThrow('invalid argument: options.degree must be one of 1, 2, 3, 4, 5, 6, 7, 8, got 9');
     expect(fit(net, { degree: 1.5 })).toThrow(TypeError);
     expect(fit(net, { ridge: -1 })).toThrow('invalid argument: options.ridge must be ≥ 0, got -1');
-    expect(fit(net, { backend: 'gpu' })).toThrow(/backend must be one of 'auto', 'native', 'js', got "gpu"/);
+    expect(fit(net, { backend: 'gpu' })).toThrow(/backend must be one of 'auto', 'native', 'js', 'cuda', got "gpu"/);
   });
 
   it('integrals: sigma ≥ 0, finite mu, order in range, arrays broadcast', () => {

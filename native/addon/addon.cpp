@@ -82,11 +82,11 @@ FitResult run_fit(const FitArgs& a) {
   FitResult r;
   r.degree = a.degree;
   if (a.degree >= 3)
-    r.compact = a.glu ? glu_compact_fit(a.g, a.dist, a.degree, a.opt) : mlp_compact_fit(a.mlp, a.dist, a.degree, a.opt);
+    r.compact = a.glu ? impl::glu_compact_fit(a.g, a.dist, a.degree, a.opt) : impl::mlp_compact_fit(a.mlp, a.dist, a.degree, a.opt);
   else if (a.degree == 2)
-    r.quadratic = a.glu ? glu_quadratic_fit(a.g, a.dist, a.opt) : mlp_quadratic_fit(a.mlp, a.dist, a.opt);
+    r.quadratic = a.glu ? impl::glu_quadratic_fit(a.g, a.dist, a.opt) : impl::mlp_quadratic_fit(a.mlp, a.dist, a.opt);
   else
-    r.linear = a.glu ? glu_linear_fit(a.g, a.dist, a.opt) : mlp_linear_fit(a.mlp, a.dist, a.opt);
+    r.linear = a.glu ? impl::glu_linear_fit(a.g, a.dist, a.opt) : impl::mlp_linear_fit(a.mlp, a.dist, a.opt);
   return r;
 }
 
@@ -191,7 +191,7 @@ Napi::Value LinearPredict(const Napi::CallbackInfo& info) {
     const double* X = arrays.take(info[4], "X", product({rows, f.in}), false);
     f.alpha.assign(alpha, alpha + f.out);
     f.beta.assign(beta, beta + product({f.in, f.out}));
-    return to_f64(env, linear_predict(f, rows, X));
+    return to_f64(env, impl::linear_predict(f, rows, X));
   });
 }
 
@@ -204,7 +204,7 @@ Napi::Value QuadraticForm(const Napi::CallbackInfo& info) {
     o.Set("o", info[1]);
     const int out = get_int(o, "o", 0, q.out - 1);
     std::vector<double> G(product({q.in, q.in}));
-    quadratic_form(q, out, G.data());
+    impl::quadratic_form(q, out, G.data());
     return to_f64(info.Env(), G);
   });
 }
@@ -213,7 +213,11 @@ Napi::Value QuadraticForm(const Napi::CallbackInfo& info) {
 Napi::Value QuadraticGamma(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Arrays arrays;
-    return to_f64(info.Env(), quadratic_gamma(read_quadratic(info[0], arrays)));
+    const QuadraticFit q = read_quadratic(info[0], arrays);
+    // Written in place: gamma can be gigabytes (the CUDA addon copies it straight from the device).
+    Napi::Float64Array gamma = Napi::Float64Array::New(info.Env(), static_cast<size_t>(q.out) * (static_cast<size_t>(q.in) * (q.in + 1) / 2));
+    impl::quadratic_gamma(q, gamma.Data());
+    return gamma;
   });
 }
 
@@ -226,7 +230,7 @@ Napi::Value QuadraticPredict(const Napi::CallbackInfo& info) {
     o.Set("rows", info[2]);
     const int rows = get_int(o, "rows", 0, kMaxDim);
     const double* X = arrays.take(info[1], "X", product({rows, q.in}), false);
-    return to_f64(info.Env(), quadratic_predict(q, rows, X));
+    return to_f64(info.Env(), impl::quadratic_predict(q, rows, X));
   });
 }
 
@@ -267,7 +271,7 @@ Napi::Value CompactPredict(const Napi::CallbackInfo& info) {
     rr.Set("rows", info[2]);
     const int rows = get_int(rr, "rows", 0, kMaxDim);
     const double* X = arrays.take(info[1], "X", product({rows, f.in}), false);
-    return to_f64(info.Env(), compact_predict(f, rows, X));
+    return to_f64(info.Env(), impl::compact_predict(f, rows, X));
   });
 }
 
@@ -289,7 +293,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     const double* B = arrays.take(info[7], "B", product({k, n}), false);
     Napi::Float64Array C = Napi::Float64Array::New(env, product({m, n}));
     std::fill(C.Data(), C.Data() + product({m, n}), 0.0);
-    gemm(ta, tb, m, n, k, alpha, A, B, 0.0, C.Data());
+    impl::gemm(ta, tb, m, n, k, alpha, A, B, 0.0, C.Data());
     return C;
   });
 }
@@ -308,6 +312,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linearPredict", Napi::Function::New(env, LinearPredict));
   register_analysis(env, exports);
   register_variance(env, exports);
+#ifdef POLYAPPROX_CUDA
+  register_cuda(env, exports);
+#endif
   return exports;
 }
 

@@ -42,7 +42,7 @@ void read_eigen_args(const Napi::CallbackInfo& info, EigenArgs& a) {
 }
 
 EigenResult run_eigen(const EigenArgs& a) {
-  return a.lanczos ? interaction_eigen_lanczos(a.fit, a.o, a.opt) : interaction_eigen_dense(a.fit, a.o, a.opt.k);
+  return a.lanczos ? impl::interaction_eigen_lanczos(a.fit, a.o, a.opt) : impl::interaction_eigen_dense(a.fit, a.o, a.opt.k);
 }
 
 Napi::Value eigen_to_js(Napi::Env env, const EigenResult& r) {

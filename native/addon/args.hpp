@@ -11,9 +11,20 @@
 
 #include "activation.hpp"
 #include "quadratic.hpp"
+#ifdef POLYAPPROX_CUDA
+#include "polyapprox_cuda.hpp"
+#endif
 
 namespace polyapprox_addon {
 using namespace polyapprox;
+
+// The functions the glue calls: native/core's, or in the CUDA addon (compiled with POLYAPPROX_CUDA,
+// build/Release/polyapprox_cuda.so) native/cuda's of the same signatures.
+#ifdef POLYAPPROX_CUDA
+namespace impl = polyapprox::cuda;
+#else
+namespace impl = polyapprox;
+#endif
 
 inline Napi::Error coded(Napi::Env env, const std::string& msg, const char* code, bool range = false) {
   Napi::Error err = range ? Napi::RangeError::New(env, msg) : Napi::Error::New(env, msg);
@@ -22,9 +33,18 @@ inline Napi::Error coded(Napi::Env env, const std::string& msg, const char* code
 }
 
 // Which family a core exception belongs to, so the JS side can translate it.
-enum class Failure { None, Domain, Argument, Other };
+enum class Failure { None, Domain, Argument, Other, CudaUnavailable, CudaOutOfMemory, CudaOther };
 
 inline Failure classify(const std::exception& e) {
+#ifdef POLYAPPROX_CUDA
+  if (auto* c = dynamic_cast<const polyapprox::cuda::CudaError*>(&e)) {
+    switch (c->kind()) {
+      case polyapprox::cuda::CudaFailure::Unavailable: return Failure::CudaUnavailable;
+      case polyapprox::cuda::CudaFailure::OutOfMemory: return Failure::CudaOutOfMemory;
+      default: return Failure::CudaOther;
+    }
+  }
+#endif
   if (dynamic_cast<const std::domain_error*>(&e)) return Failure::Domain;
   if (dynamic_cast<const std::invalid_argument*>(&e)) return Failure::Argument;
   return Failure::Other;
@@ -34,6 +54,16 @@ inline Napi::Error failure_to_js(Napi::Env env, Failure f, const std::string& ms
   switch (f) {
     case Failure::Domain: return coded(env, msg, "ERR_POLYAPPROX_DOMAIN", true);
     case Failure::Argument: return coded(env, msg, "ERR_POLYAPPROX_INVALID_ARGUMENT", true);
+    case Failure::CudaUnavailable:
+    case Failure::CudaOutOfMemory:
+    case Failure::CudaOther: {
+      // `reason` lets lib/backend.ts choose its advice: 'unavailable', 'out-of-memory' or 'other'.
+      Napi::Error err = coded(env, msg, "ERR_POLYAPPROX_CUDA");
+      err.Set("reason", Napi::String::New(env, f == Failure::CudaUnavailable   ? "unavailable"
+                                               : f == Failure::CudaOutOfMemory ? "out-of-memory"
+                                                                               : "other"));
+      return err;
+    }
     default: return coded(env, msg, "ERR_POLYAPPROX_NATIVE");
   }
 }
@@ -140,6 +170,10 @@ void register_analysis(Napi::Env env, Napi::Object exports);
 
 // Adds the variance-explained entry points (variance.cpp: varianceExplained[Async]) to the exports.
 void register_variance(Napi::Env env, Napi::Object exports);
+#ifdef POLYAPPROX_CUDA
+// Adds the CUDA addon's own entry points (cuda_addon.cpp: cudaProbe, cudaBench*) to the exports.
+void register_cuda(Napi::Env env, Napi::Object exports);
+#endif
 
 
 // Runs run(*args) on a worker thread and settles a Promise with to_js(env, result); every C++

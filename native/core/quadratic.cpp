@@ -189,14 +189,19 @@ void pack_gamma(int n, const double* G, double* g) {
   }
 }
 
-std::vector<double> quadratic_gamma(const QuadraticFit& fit) {
+void quadratic_gamma(const QuadraticFit& fit, double* gamma) {
   const int n = fit.in;
   const size_t packed = static_cast<size_t>(n) * (n + 1) / 2;
-  std::vector<double> gamma(packed * fit.out), G(static_cast<size_t>(n) * n);
+  std::vector<double> G(static_cast<size_t>(n) * n);
   for (int o = 0; o < fit.out; ++o) {
     quadratic_form(fit, o, G.data());
-    pack_gamma(n, G.data(), &gamma[packed * o]);
+    pack_gamma(n, G.data(), gamma + packed * o);
   }
+}
+
+std::vector<double> quadratic_gamma(const QuadraticFit& fit) {
+  std::vector<double> gamma(static_cast<size_t>(fit.in) * (fit.in + 1) / 2 * fit.out);
+  quadratic_gamma(fit, gamma.data());
   return gamma;
 }
 

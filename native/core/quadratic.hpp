@@ -34,6 +34,8 @@ void quadratic_form(const QuadraticFit& fit, int o, double* G);
 // gamma [out, in(in+1)/2] in DESIGN §2's packing: gamma[o, i(i+1)/2 + j] for i ≥ j is the
 // coefficient of x_i x_j, i.e. G_ii on the diagonal and 2 G_ij off it.
 std::vector<double> quadratic_gamma(const QuadraticFit& fit);
+// The same, written into gamma [out, in(in+1)/2] (the addon's result buffer: no second copy).
+void quadratic_gamma(const QuadraticFit& fit, double* gamma);
 void pack_gamma(int n, const double* G, double* g /*[n(n+1)/2]*/);
 
 // Y [rows, out] = alpha + X beta + (xᵀ G_o x)_o, without forming any G.
