@@ -1,8 +1,8 @@
 /**
- * npm run demo: fit the least-squares linear approximant of a random ReLU MLP under a
+ * npm run example: fit the least-squares linear approximant of a random ReLU MLP under a
  * correlated Gaussian input, print its coefficients, and check it by Monte Carlo: R² of the
  * approximant on fresh samples, and the agreement with an ordinary least-squares regression
- * on those samples. (The paper's MNIST experiments arrive as this demo grows.)
+ * on those samples. (npm run demo runs the paper's MNIST experiments: examples/mnist/.)
  */
 import * as pa from '../lib/index';
 
@@ -14,7 +14,7 @@ function step(msg: string): () => void {
 
 async function main(): Promise<void> {
   const info = pa.backendInfo();
-  console.log(`polyapprox demo — backends: ${info.backends.join(', ')}${info.native.loaded ? ` (native: ${info.native.source})` : ''}\n`);
+  console.log(`polyapprox example — backends: ${info.backends.join(', ')}${info.native.loaded ? ` (native: ${info.native.source})` : ''}\n`);
   const IN = 8;
   const HIDDEN = 64;
   const OUT = 3;
