@@ -35,6 +35,15 @@ ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol,
   return c;
 }
 
+SolveInfo stein_solve(const ComponentMoments& c, int in, const FitOptions& opt) {
+  SolveInfo s;
+  s.method = "stein";
+  s.rank = c.identity_cov ? in : c.factor.rank;
+  s.rcond = opt.rcond;
+  s.ridge = opt.ridge;
+  return s;
+}
+
 Preactivations preactivation_stats(int rows, int in, const double* W, const double* b,
                                    const ComponentMoments& c) {
   Preactivations p;
@@ -161,8 +170,7 @@ LinearFit linear_fit_from_terms(const InputDist& dist, const std::vector<Compone
       for (int j = 0; j < n; ++j) acc -= fit.beta[idx(j, o, out)] * mu[j];
       fit.alpha[o] = acc;
     }
-    fit.solve.method = "stein";
-    fit.solve.rank = comps[0].identity_cov ? n : comps[0].factor.rank;
+    fit.solve = stein_solve(comps[0], n, opt);
     return fit;
   }
   std::vector<double> w(K, 1.0 / K);

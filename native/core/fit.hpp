@@ -72,6 +72,9 @@ struct ComponentMoments {
 };
 ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol, bool single = false);
 
+// The report of a fit that needed no solve (single Gaussian, Stein): rank of Σ and the options.
+SolveInfo stein_solve(const ComponentMoments& c, int in, const FitOptions& opt);
+
 // Preactivation means m = W μ + b and standard deviations s_i = sqrt(w_iᵀ Σ w_i).
 struct Preactivations {
   std::vector<double> m, s;

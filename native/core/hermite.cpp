@@ -18,10 +18,7 @@ void check_degree(const InputDist& dist, int degree, int max_degree) {
 CompactFit shell(int in, int hidden, int out, int degree, const ComponentMoments& c, const FitOptions& opt) {
   CompactFit f;
   f.in = in, f.hidden = hidden, f.out = out, f.degree = degree;
-  f.solve.method = "stein";
-  f.solve.rank = c.identity_cov ? in : c.factor.rank;
-  f.solve.rcond = opt.rcond;
-  f.solve.ridge = opt.ridge;
+  f.solve = stein_solve(c, in, opt);
   return f;
 }
 

@@ -63,10 +63,7 @@ QuadraticFit mlp_quadratic_fit(const Mlp& net, const InputDist& dist, const FitO
     }
   gemm(true, false, n, out, h, 1.0, net.W1, T.data(), 0.0, h_mu.data());
   fold_center(fit, t, c.mean, h_mu, mhm, trs);
-  fit.solve.method = "stein";
-  fit.solve.rank = c.identity_cov ? n : c.factor.rank;
-  fit.solve.rcond = opt.rcond;
-  fit.solve.ridge = opt.ridge;
+  fit.solve = stein_solve(c, n, opt);
   return fit;
 }
 
@@ -117,10 +114,7 @@ QuadraticFit glu_quadratic_fit(const Glu& net, const InputDist& dist, const FitO
   gemm(true, false, n, out, h, 1.0, net.W, TW.data(), 0.0, h_mu.data());
   gemm(true, false, n, out, h, 1.0, net.V, TV.data(), 1.0, h_mu.data());
   fold_center(fit, t, c.mean, h_mu, mhm, trs);
-  fit.solve.method = "stein";
-  fit.solve.rank = c.identity_cov ? n : c.factor.rank;
-  fit.solve.rcond = opt.rcond;
-  fit.solve.ridge = opt.ridge;
+  fit.solve = stein_solve(c, n, opt);
   return fit;
 }
 
