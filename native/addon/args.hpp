@@ -150,6 +150,70 @@ inline QuadraticFit read_quadratic(const Napi::Value& v, Arrays& arrays) {
   return q;
 }
 
+// The arguments of every fit entry point: (net, input, options), MLP or GLU.
+struct FitArgs {
+  bool glu = false;
+  int degree = 1;
+  Mlp mlp;
+  Glu g;
+  InputDist dist;
+  FitOptions opt;
+  Arrays arrays;
+};
+
+inline void read_fit_args(const Napi::CallbackInfo& info, bool glu, bool copy, FitArgs& a) {
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject())
+    throw std::invalid_argument("expected (net, input, options) objects");
+  a.glu = glu;
+  a.arrays.copy = copy;
+  Napi::Object net = info[0].As<Napi::Object>();
+  Napi::Object dist = info[1].As<Napi::Object>();
+  Napi::Object opt = info[2].As<Napi::Object>();
+  const int in = get_int(net, "in", 1, kMaxDim), hidden = get_int(net, "hidden", 1, kMaxDim),
+            out = get_int(net, "out", 1, kMaxDim);
+  if (glu) {
+    Glu& g = a.g;
+    g.in = in, g.hidden = hidden, g.out = out;
+    g.W = a.arrays.take(net.Get("W"), "W", product({hidden, in}), false);
+    g.V = a.arrays.take(net.Get("V"), "V", product({hidden, in}), false);
+    g.b1 = a.arrays.take(net.Get("b1"), "b1", hidden, true);
+    g.b2 = a.arrays.take(net.Get("b2"), "b2", hidden, true);
+    g.W2 = a.arrays.take(net.Get("W2"), "W2", product({out, hidden}), true);
+    if (!g.W2 && out != hidden) throw std::invalid_argument("GLU without W2 needs out == hidden");
+    g.act = read_activation(net);
+  } else {
+    Mlp& m = a.mlp;
+    m.in = in, m.hidden = hidden, m.out = out;
+    m.W1 = a.arrays.take(net.Get("W1"), "W1", product({hidden, in}), false);
+    m.b1 = a.arrays.take(net.Get("b1"), "b1", hidden, true);
+    m.W2 = a.arrays.take(net.Get("W2"), "W2", product({out, hidden}), false);
+    m.b2 = a.arrays.take(net.Get("b2"), "b2", out, true);
+    m.act = read_activation(net);
+  }
+  InputDist& d = a.dist;
+  d.in = get_int(dist, "in", 1, kMaxDim);
+  if (d.in != in) throw std::invalid_argument("input size does not match the network");
+  d.K = get_int(dist, "K", 1, kMaxDim);
+  d.weights = a.arrays.take(dist.Get("weights"), "weights", d.K, true);
+  d.means = a.arrays.take(dist.Get("means"), "means", product({d.K, in}), true);
+  d.covs = a.arrays.take(dist.Get("covs"), "covs", product({d.K, in, in}), true);
+  a.degree = get_int(opt, "degree", 1, kMaxDerivOrder);
+  a.opt.rcond = get_double(opt, "rcond");
+  a.opt.ridge = get_double(opt, "ridge");
+  a.opt.psd_tol = get_double(opt, "psdTol");
+  a.opt.single = opt.Get("single").ToBoolean();
+}
+
+inline Napi::Object solve_to_js(Napi::Env env, const SolveInfo& info) {
+  Napi::Object s = Napi::Object::New(env);
+  s.Set("method", info.method);
+  s.Set("rank", info.rank);
+  s.Set("cutoff", info.cutoff);
+  s.Set("rcond", info.rcond);
+  s.Set("ridge", info.ridge);
+  return s;
+}
+
 // Runs `body`, turning every C++ exception into a coded JS exception.
 template <class F>
 inline Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
@@ -170,6 +234,9 @@ void register_analysis(Napi::Env env, Napi::Object exports);
 
 // Adds the variance-explained entry points (variance.cpp: varianceExplained[Async]) to the exports.
 void register_variance(Napi::Env env, Napi::Object exports);
+
+// Adds the exact mixture quadratic (mixture.cpp: mixtureQuadraticFit[Async]) to the exports.
+void register_mixture(Napi::Env env, Napi::Object exports);
 #ifdef POLYAPPROX_CUDA
 // Adds the CUDA addon's own entry points (cuda_addon.cpp: cudaProbe, cudaBench*) to the exports.
 void register_cuda(Napi::Env env, Napi::Object exports);

@@ -1,0 +1,87 @@
+// Exact least-squares quadratic approximants under a K-component Gaussian mixture, matrix-free
+// (DESIGN §3.3). lib/js/mixtureQuadratic.ts mirrors every step by name.
+//
+// Unknowns per output: q(x) = c + βᵀx + xᵀΓx. The normal equations Σ_k π_k A_k(q) = Σ_k π_k A_k(q_k),
+// with A_k(q) = (E_k q, E_k[x q], E_k[x xᵀ q]) the moment map of component k and q_k the component's
+// own degree-2 approximant (quadratic.hpp, which has the same moments against every quadratic as
+// f), are solved by preconditioned conjugate gradients, all outputs at once.
+//
+// Steps:
+//  1. whiten_mixture: the moment-matched Gaussian N(μ̄, Σ̄) (μ̄ = Σ π_k μ_k, Σ̄ = Σ π_k (Σ_k + δ_kδ_kᵀ))
+//     gives coordinates y = Bᵀ(x − μ̄), B = U Λ^{-1/2} over the eigenvalues of Σ̄ above rcond·λ_max.
+//     Every component lives in μ̄ + span(U) (its covariance and mean offset are parts of Σ̄), so
+//     the problem is posed there, in r ≤ in dimensions, with components N(d_k, C_k), d_k = Bᵀδ_k and
+//     C_k = (Bᵀ L_k)(Bᵀ L_k)ᵀ from the pivoted Cholesky factor of Σ_k (PSD by construction).
+//  2. component_rhs: q_k is fitted on the network rewritten in y (W ↦ W U Λ^{1/2}, b ↦ b + W μ̄)
+//     and moved through A_k: rhs = Σ π_k A_k(q_k).
+//  3. mixture_moment_map: Y = Σ π_k A_k(Z) + ridge·Z by Isserlis, with u = y − d, S = C_k and
+//     q = c̃ + β̃ᵀu + uᵀΓu (c̃ = c + βᵀd + dᵀΓd, β̃ = β + (Γ + Γᵀ)d):
+//       m0 = c̃ + tr(ΓS), m1 = S β̃, m2 = m0 S + S(Γ + Γᵀ)S,
+//     then E[y q] = m1 + d m0, E[y yᵀ q] = m2 + m1dᵀ + dm1ᵀ + m0 ddᵀ. Exact for non-symmetric Γ too:
+//     with 2SΓS instead, rounding-level asymmetry of the iterates meets a negative-definite map
+//     (Γ ↦ −2SΓS on antisymmetric Γ) and grows until CG breaks down. Two [out·r, r]×[r, r] GEMMs
+//     per component per iteration.
+//  4. hermite_preconditioner: the inverse of the moment-matched Gaussian's own operator, which
+//     in y (where that Gaussian is N(0, I)) is diagonal in the Hermite basis {1, y, yyᵀ − I} with
+//     Gram diag(1, I, 2 I⊗I): β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ. Exact for K = 1.
+//  5. pcg: per-output PCG from zero; at the end the true residual is recomputed and PCG restarted
+//     from there if it is above tol (recurrence drift), until maxIter.
+//  6. unwhiten_quadratic: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄: the
+//     quadratic that does not vary off the data's affine hull (the span the data reaches).
+//
+// Singular mixtures: without ridge the iteration converges on the range of the mixture operator
+// and returns the solution of least moment-matched-Gaussian norm there (PCG from zero with an
+// SPD preconditioner); ridge > 0 adds ridge·I in the whitened coordinates, i.e. the penalty
+// ridge·(c_y² + ‖β_y‖² + ‖Γ_y‖²_F), scale-free because the moment-matched Gaussian is N(0, I) there.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fit.hpp"
+
+namespace polyapprox {
+
+struct MixtureSolveOptions {
+  double tol = 1e-8;   // relative residual ‖b − Mz‖/‖b‖ (max over outputs) to stop at
+  int max_iter = 500;
+  double memory_limit = 4.0 * (1ull << 30);  // bytes the solve may allocate (checked first)
+  // Called after every iteration (on the solving thread); may be empty.
+  std::function<void(int iter, double residual)> progress;
+  // Polled between iterations; the solve throws SolveCancelled when it turns true. May be null.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct SolveCancelled : std::runtime_error {
+  SolveCancelled() : std::runtime_error("the mixture quadratic solve was aborted") {}
+};
+
+struct MixtureSolveInfo {
+  int iterations = 0;
+  int restarts = 0;
+  double residual = 0;  // true relative residual, recomputed at the end
+  bool converged = false;
+  double seconds = 0;
+  int rank = 0;         // dimension of the data's affine hull (rank of Σ̄ above the cutoff)
+  double cutoff = 0;    // absolute eigenvalue cutoff on Σ̄
+};
+
+// The dense result: alpha [out], beta [in, out], G [out, in, in] (xᵀ G_o x, symmetric).
+struct MixtureQuadraticFit {
+  int in = 0, out = 0;
+  std::vector<double> alpha, beta, G;
+  SolveInfo solve;  // method "mixture-cg", rank, cutoff, rcond, ridge
+  MixtureSolveInfo info;
+};
+
+// Bytes the solve allocates for in, out, K (an upper bound: r ≤ in).
+double mixture_memory_estimate(int in, int out, int K);
+
+MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt,
+                                              const MixtureSolveOptions& sopt);
+MixtureQuadraticFit glu_mixture_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt,
+                                              const MixtureSolveOptions& sopt);
+
+}  // namespace polyapprox
