@@ -332,11 +332,11 @@ function prepare(kind: 'mlp' | 'glu', net: unknown, opts: unknown): Job {
   const gammaEager = mode === 'eager' || (mode === 'auto' && gammaBytes <= budget);
   const work = fitWork({ in: parsedNet.in, hidden: parsedNet.hidden, out: parsedNet.out, glu: kind === 'glu', degree, K: dist.K, cov: dist.covs !== null, gamma: degree === 2 && gammaEager, solve: fit.ridge > 0 });
   const backend = resolveBackend(o.backend, work);
-  const mixture = degree === 2 && dist.K > 1 ? mixtureOptions(o, fit, backend) : null;
+  const mixture = degree === 2 && dist.K > 1 ? mixtureOptions(o, fit) : null;
   return { kind, degree, net: parsedNet, dist, fit, backend, input: inputKind(o.input), gammaEager, autoCuda: backend === 'cuda' && isAutoRequest(o.backend), mixture };
 }
 
-function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions, backend: BackendName): jsm.MixtureSolveOptions {
+function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions): jsm.MixtureSolveOptions {
   const num = (v: unknown, name: string, def: number, ok: (x: number) => boolean, what: string): number => {
     if (v === undefined) return def;
     if (typeof v !== 'number' || !ok(v)) throw invalidArgument(`options.${name}`, what, v, typeof v === 'number' ? RangeError : TypeError);
@@ -350,34 +350,77 @@ function mixtureOptions(o: FitOptionsSpec, fit: js.FitOptions, backend: BackendN
   if (sig !== undefined && (typeof sig !== 'object' || sig === null || typeof (sig as AbortSignal).aborted !== 'boolean')) {
     throw invalidArgument('options.signal', 'an AbortSignal', sig, TypeError);
   }
-  const opt: jsm.MixtureSolveOptions = { ridge: fit.ridge, rcond: fit.rcond, tol, maxIter, memoryLimit, onProgress: o.onProgress ?? null, signal: o.signal ?? null };
-  if (backend !== 'js') {
-    // The large products on OpenBLAS through the CPU addon's gemm (the iteration itself runs here).
-    // Also under 'cuda': through the CUDA addon every product crossed the bus both ways, and the
-    // K = 10, 784→1024→10 solve did not finish in 190 s on an H200 (bench/cuda.ts); the component
-    // fits below do run on the GPU.
-    opt.gemm = (ta, tb, m, n, k, alpha, A, B, beta, C) => {
-      const P = requireNative().gemm(ta, tb, m, n, k, alpha, A, B) as Float64Array;
-      if (beta === 0) C.set(P);
-      else for (let i = 0; i < C.length; i++) C[i] = beta * C[i] + P[i];
-    };
-  }
-  return opt;
+  return { ridge: fit.ridge, rcond: fit.rcond, tol, maxIter, memoryLimit, onProgress: o.onProgress ?? null, signal: o.signal ?? null };
 }
 
-/** Degree 2 under a mixture: per-component fits on the job's backend, then the PCG solve. */
+/** Degree 2 under a mixture, on the JS fallback. */
 function mixtureProblem(job: Job): jsm.MixtureProblem {
-  const opt = { ...job.mixture! };
-  if (job.backend !== 'js') {
-    const [net, , fitOpt] = nativeArgs(job);
-    const addon = addonFor(job.backend);
-    opt.componentFit = (_k, d) => (job.kind === 'mlp' ? addon.mlpFit : addon.gluFit)(net, d, fitOpt) as jsm.CompactQuadratic;
-  }
-  return { kind: job.kind, net: job.net, dist: job.dist, fit: job.fit, opt };
+  return { kind: job.kind, net: job.net, dist: job.dist, fit: job.fit, opt: job.mixture! };
 }
 
 function wrapMixture(job: Job, data: jsq.QuadraticFitData): QuadraticApproximant {
-  return new QuadraticApproximant(data, metaOf(job), job.gammaEager);
+  // The exact mixture solve is float64 throughout (options.dtype applies to single-Gaussian fits).
+  return new QuadraticApproximant(data, { ...metaOf(job), dtype: 'float64' }, job.gammaEager);
+}
+
+/** The native solve's arguments: (net, input, options, solve options, glu). */
+function nativeMixtureArgs(job: Job): unknown[] {
+  const m = job.mixture!;
+  const progress = (iter: number, residual: number): boolean => {
+    m.onProgress?.({ iter, residual });
+    return m.signal?.aborted === true; // true cancels the synchronous solve
+  };
+  return [...nativeArgs(job), { tol: m.tol, maxIter: m.maxIter, memoryLimit: m.memoryLimit, progress }, job.kind === 'glu'];
+}
+
+function mixtureAbortError(signal: AbortSignal | null | undefined, e?: unknown): unknown {
+  const reason = (signal as { reason?: unknown } | null | undefined)?.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  if (e) return e;
+  const err = new Error('the mixture quadratic solve was aborted');
+  err.name = 'AbortError';
+  (err as Error & { code?: string }).code = 'ABORT_ERR';
+  return err;
+}
+
+function fromNativeMixture(job: Job, raw: { alpha: Float64Array; beta: Float64Array; dense: Float64Array; solve: SolveInfo }): QuadraticApproximant {
+  const { in: n, out } = job.net;
+  const data: jsq.QuadraticFitData = { in: n, hidden: 0, out, alpha: raw.alpha, beta: raw.beta, W: new Float64Array(0), V: null, a: new Float64Array(0), b: null, dense: raw.dense, solve: raw.solve };
+  return wrapMixture(job, data);
+}
+
+function runMixtureSync(job: Job): QuadraticApproximant {
+  const signal = job.mixture!.signal;
+  if (signal?.aborted) throw mixtureAbortError(signal);
+  if (job.backend === 'js') return wrapMixture(job, jsm.mixtureQuadraticFit(mixtureProblem(job)));
+  try {
+    return fromNativeMixture(job, addonFor(job.backend).mixtureQuadraticFit(...nativeMixtureArgs(job)));
+  } catch (e) {
+    if ((e as { name?: unknown } | null)?.name === 'AbortError') throw mixtureAbortError(signal, e);
+    throw e;
+  }
+}
+
+async function runMixtureAsync(job: Job): Promise<QuadraticApproximant> {
+  const signal = job.mixture!.signal;
+  if (signal?.aborted) throw mixtureAbortError(signal);
+  if (job.backend === 'js') return wrapMixture(job, await jsm.mixtureQuadraticFitAsync(mixtureProblem(job)));
+  const { promise, cancel } = addonFor(job.backend).mixtureQuadraticFitAsync(...nativeMixtureArgs(job)) as {
+    promise: Promise<{ alpha: Float64Array; beta: Float64Array; dense: Float64Array; solve: SolveInfo }>;
+    cancel: () => void;
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    const raw = await promise;
+    // Aborted while the last iterations ran or their progress reports were delivered: honour it.
+    if (signal?.aborted) throw mixtureAbortError(signal);
+    return fromNativeMixture(job, raw);
+  } catch (e) {
+    if ((e as { name?: unknown } | null)?.name === 'AbortError') throw mixtureAbortError(signal, e);
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
 }
 
 function nativeArgs(job: Job): [object, object, object] {
@@ -474,7 +517,7 @@ function metaOf(job: Job): FitMeta {
 
 function runSync(job: Job): Approximant {
   try {
-    if (job.mixture) return wrapMixture(job, jsm.mixtureQuadraticFit(mixtureProblem(job)));
+    if (job.mixture) return runMixtureSync(job);
     if (job.backend !== 'js') {
       try {
         const addon = addonFor(job.backend);
@@ -495,7 +538,7 @@ function runSync(job: Job): Approximant {
 async function runAsync(job: Job): Promise<Approximant> {
   if (job.mixture) {
     try {
-      return wrapMixture(job, await jsm.mixtureQuadraticFitAsync(mixtureProblem(job)));
+      return await runMixtureAsync(job);
     } catch (e) {
       throw translateFitError(e, job.dist, job.input);
     }

@@ -239,6 +239,21 @@ describe.each(backends)('exact mixture quadratics on %s', (backend) => {
     expect(maxRelDiff(qr.predict({ data: X, shape: [rows, n] }).data, ref)).toBeLessThan(1e-3);
   });
 
+  it.each([false, true])('a bilinear GLU is its own exact mixture quadratic (in = 12, K = 5, singular components: %s)', (singular) => {
+    const rng = new Rng(singular ? 67 : 71);
+    const n = 12;
+    const net = randomGlu(rng, n, 9, 3, 'identity');
+    const mix = randomMixture(rng, n, 5);
+    // singular: every component of rank 4, so quadratics vanishing on all five supports exist
+    // (91 unknowns, at most 5·15 constraints) and only the predictions on the supports are unique.
+    if (singular) for (let k = 0; k < 5; k++) mix.covs.set(rng.covariance(n, 4), k * n * n);
+    const q = pa.gluOls(gluSpec(net), { degree: 2, input: mixtureInput(mix, n), backend, tol: 1e-12 });
+    expect(q.solve.converged).toBe(true);
+    const { X, rows } = sampleMixture(mix, n, 50, rng);
+    const Y = evalGlu(net, X, rows);
+    expect(maxRelDiff(q.predict({ data: X, shape: [rows, n] }).data, Y)).toBeLessThan(1e-8);
+  });
+
   it('progress, AbortSignal and the memory limit', async () => {
     const rng = new Rng(53);
     const n = 4;

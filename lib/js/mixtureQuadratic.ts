@@ -1,56 +1,30 @@
 /**
  * Exact least-squares quadratic approximants under a K-component Gaussian mixture, matrix-free
- * (DESIGN §3.3). Unknowns per output: c, β [in], symmetric Γ [in, in]; q(x) = c + βᵀx + xᵀΓx.
- * The normal equations Σ_k π_k A_k(q) = Σ_k π_k A_k(q_k), with A_k(q) = (E_k q, E_k[x q],
- * E_k[x xᵀ q]) and q_k component k's own degree-2 approximant (DESIGN §3.2), are solved by
- * preconditioned conjugate gradients, all outputs at once (their Γ's stack to [out·in, in], so
- * every product is one large GEMM).
+ * (DESIGN §3.3): the TypeScript mirror of native/core/mixture_quadratic.cpp, step by step and by
+ * name. The derivation is in native/core/mixture_quadratic.hpp; in short:
  *
- * A_k by Isserlis, with u = x − μ, S = Σ_k and q rewritten as c̃ + β̃ᵀu + uᵀΓu
- * (c̃ = c + βᵀμ + μᵀΓμ, β̃ = β + 2Γμ):
- *   m0 = E q = c̃ + tr(ΓS),  m1 = E[u q] = S β̃,  m2 = E[u uᵀ q] = m0 S + 2 SΓS,
- * and back to raw moments E[x q] = m1 + μ m0, E[x xᵀ q] = m2 + m1μᵀ + μm1ᵀ + m0 μμᵀ.
+ *  1. whitenMixture: coordinates y = Bᵀ(x − μ̄), B = U Λ^{-1/2} over the eigenvalues of the
+ *     moment-matched covariance Σ̄ above rcond·λ_max (the data's affine hull, r ≤ in dimensions);
+ *     components N(d_k, C_k) with C_k = (Bᵀ L_k)(Bᵀ L_k)ᵀ from Σ_k's pivoted Cholesky factor.
+ *  2. componentRhs: rhs = Σ_k π_k A_k(q_k), q_k the single-Gaussian degree-2 fit of the network
+ *     rewritten in y (W ↦ W U Λ^{1/2}, b ↦ b + W μ̄) under N(d_k, C_k).
+ *  3. MomentMap: Y = Σ_k π_k A_k(Z) + ridge·Z by Isserlis (m0 = c̃ + tr(ΓS), m1 = Sβ̃,
+ *     m2 = m0 S + S(Γ + Γᵀ)S), exact for non-symmetric Γ so that rounding-level asymmetry cannot
+ *     meet the negative-definite map Γ ↦ −2SΓS and break CG.
+ *  4. hermitePreconditioner: the moment-matched Gaussian's inverse operator, N(0, I) in y:
+ *     β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ (exact for K = 1).
+ *  5. pcg: per-output PCG from zero, the true residual recomputed at the end and PCG restarted
+ *     from it while above tol.
+ *  6. unwhitenQuadratic: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄.
  *
- * Preconditioner: the inverse of the moment-matched single Gaussian N(μ̄, Σ̄)'s own operator
- * A_0 = Bᵀ Cᵀ D C B, where B is the recentering (c, β, Γ) → (c̃, β̃, Γ) about μ̄ (its adjoint is
- * the centered → raw moment map above), C takes (c̃, β̃, Γ) to Hermite coordinates
- * (h0 = c̃ + tr(ΓΣ̄), β̃, Γ), and D = diag(1, Σ̄, 2 Σ̄ · Σ̄) is the Gram operator of the Hermite
- * basis. Hence A_0⁺ = B⁻¹ C⁻¹ D⁺ C⁻ᵀ B⁻ᵀ:
- *   centered moments m0, m1 = v − μ̄m0, m2 = T − m1μ̄ᵀ − μ̄m1ᵀ − m0μ̄μ̄ᵀ;
- *   β̃ = Σ̄⁺ m1, Γ = ½ Σ̄⁺ (m2 − m0 Σ̄) Σ̄⁺, c̃ = m0 − tr(ΓΣ̄);
- *   β = β̃ − 2Γμ̄, c = c̃ − βᵀμ̄ − μ̄ᵀΓμ̄,
- * with Σ̄⁺ the eigen-cutoff pseudo-inverse (eigenvalues ≤ rcond·λ_max dropped). It is symmetric
- * PSD, exact for K = 1 (one iteration), and its null space (quadratics vanishing on the affine
- * hull of the data) lies inside the mixture operator's, so PCG from zero converges on singular
- * mixtures to the least-squares solution of least E_N̄[q²]-norm ("minimum-norm on the reachable
- * span"); a ridge > 0 adds ridge·I instead.
+ * Without ridge, singular mixtures get the solution of least moment-matched-Gaussian norm on the
+ * range of the mixture operator, as a quadratic that does not vary off the data's affine hull;
+ * ridge > 0 adds ridge·I in the whitened coordinates (penalty ridge·(c_y² + ‖β_y‖² + ‖Γ_y‖²_F)).
  */
 import { componentMoments, FitOptions, GluData, InputData, MlpData, SolveInfo } from './fit';
-import { gemm as jsGemm, symmetricEigen } from './linalg';
+import { gemm, projectOntoFactor, symmetricEigen } from './linalg';
 import type { QuadraticFitData } from './quadratic';
-import { gluQuadraticFit, mlpQuadraticFit } from './quadratic';
-
-/** C [m, n] = alpha op(A) op(B) + beta C (row-major), as lib/js/linalg.ts's gemm. */
-export type GemmFn = (
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  A: Float64Array,
-  B: Float64Array,
-  beta: number,
-  C: Float64Array,
-) => void;
-
-/** A single-Gaussian degree-2 fit in compact form (alpha [out], beta [in, out], a, b [out, hidden]). */
-export interface CompactQuadratic {
-  alpha: Float64Array;
-  beta: Float64Array;
-  a: Float64Array;
-  b: Float64Array | null;
-}
+import { gluQuadraticFit, mlpQuadraticFit, quadraticForm } from './quadratic';
 
 export interface MixtureSolveOptions {
   ridge: number;
@@ -62,223 +36,266 @@ export interface MixtureSolveOptions {
   memoryLimit: number;
   onProgress?: ((p: { iter: number; residual: number }) => void) | null;
   signal?: AbortSignal | null;
-  /** The large products (native BLAS through the addon, or the JS gemm). */
-  gemm?: GemmFn;
-  /** Component k's single-Gaussian fit (default: the JS fit). */
-  componentFit?: (k: number, dist: InputData) => CompactQuadratic;
 }
 
 export interface MixtureSolveInfo extends SolveInfo {
   method: 'mixture-cg';
   iterations: number;
+  /** PCG restarts from the recomputed true residual. */
+  restarts: number;
+  /** The true relative residual max_o ‖b_o − M z_o‖/‖b_o‖, recomputed at the end. */
   residual: number;
   converged: boolean;
   seconds: number;
-  preconditioner: 'moment-matched-gaussian';
 }
 
 export const MIXTURE_DEFAULTS = { tol: 1e-8, maxIter: 500, memoryLimit: 4 * 2 ** 30 };
 
-/** Stacks of quadratics, one per output: c [out], b [out, in], G [out, in, in] (symmetric). */
+/** Float64 stacks the solve holds at once (z, r, y, p, w, rhs, Γ C scratch, the result, margin). */
+const STACKS = 9;
+
+/** Bytes the solve allocates for in, out, K (an upper bound: r ≤ in). */
+export function mixtureMemoryEstimate(n: number, out: number, K: number): number {
+  return 8 * (STACKS * out * (n * n + n + 1) + (K + 5) * n * n);
+}
+
+/** Stacks of quadratics in the whitened coordinates: c [out], b [out, r], G [out, r, r]. */
 interface Quad {
   c: Float64Array;
   b: Float64Array;
   G: Float64Array;
 }
 
-function newQuad(out: number, n: number): Quad {
-  return { c: new Float64Array(out), b: new Float64Array(out * n), G: new Float64Array(out * n * n) };
+function newQuad(out: number, r: number): Quad {
+  return { c: new Float64Array(out), b: new Float64Array(out * r), G: new Float64Array(out * r * r) };
 }
 
-/** Float64 stacks the solve holds at once (z, r, y, p, w, rhs, q_k, two GEMM scratch). */
-const STACKS = 9;
-
-/** Bytes the mixture solve allocates: STACKS quadratic stacks plus a few [in, in] matrices. */
-export function mixtureMemoryEstimate(n: number, out: number, K: number): number {
-  return 8 * (STACKS * out * (n * n + n + 1) + (K + 5) * n * n);
+function assign(dst: Quad, src: Quad): void {
+  dst.c.set(src.c);
+  dst.b.set(src.b);
+  dst.G.set(src.G);
 }
 
-/** Per-output [in, in] blocks transposed in place of a copy: Q_o = P_oᵀ. */
-function blockTranspose(out: number, n: number, P: Float64Array, Q: Float64Array): void {
-  for (let o = 0; o < out; o++) {
-    const off = o * n * n;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Q[off + j * n + i] = P[off + i * n + j];
-  }
-}
-
-interface Component {
-  w: number;
-  mu: Float64Array;
-  S: Float64Array;
-}
-
-/**
- * The mixture moment operator: Y = Σ_k π_k A_k(Z) (+ ridge·Z); `comps` may be a single
- * component (the right-hand side). Scratch P, Q are [out·in, in].
- */
-class MomentOperator {
-  constructor(
-    readonly n: number,
-    readonly out: number,
-    readonly gemm: GemmFn,
-    readonly P: Float64Array,
-    readonly Q: Float64Array,
-  ) {}
-
-  /** Y += w · A(Z) under N(mu, S). */
-  addComponent(Z: Quad, comp: Component, Y: Quad): void {
-    const { n, out, P, Q } = this;
-    const { w, mu, S } = comp;
-    const nn = n * n;
-    // P = Γ S (stacked), Q = S Γ S.
-    this.gemm(false, false, out * n, n, n, 1, Z.G, S, 0, P);
-    const m0 = new Float64Array(out);
-    const bt = new Float64Array(out * n);
-    for (let o = 0; o < out; o++) {
-      const G = o * nn;
-      let tr = 0;
-      for (let i = 0; i < n; i++) tr += P[G + i * n + i];
-      let muGmu = 0;
-      let bmu = 0;
-      for (let i = 0; i < n; i++) {
-        let gm = 0;
-        for (let j = 0; j < n; j++) gm += Z.G[G + i * n + j] * mu[j];
-        muGmu += mu[i] * gm;
-        bmu += Z.b[o * n + i] * mu[i];
-        bt[o * n + i] = Z.b[o * n + i] + 2 * gm;
-      }
-      m0[o] = Z.c[o] + bmu + muGmu + tr;
-    }
-    const m1 = new Float64Array(out * n);
-    this.gemm(false, false, out, n, n, 1, bt, S, 0, m1);
-    blockTranspose(out, n, P, Q);
-    this.gemm(false, false, out * n, n, n, 1, Q, S, 0, P); // P = SΓS
-    for (let o = 0; o < out; o++) {
-      const G = o * nn;
-      const a0 = m0[o];
-      Y.c[o] += w * a0;
-      for (let i = 0; i < n; i++) {
-        const m1i = m1[o * n + i];
-        Y.b[o * n + i] += w * (m1i + mu[i] * a0);
-        const row = G + i * n;
-        const si = i * n;
-        for (let j = 0; j < n; j++) {
-          const m1j = m1[o * n + j];
-          Y.G[row + j] += w * (a0 * S[si + j] + 2 * P[row + j] + m1i * mu[j] + mu[i] * m1j + a0 * mu[i] * mu[j]);
-        }
-      }
-    }
-  }
-}
-
-/** The moment-matched Gaussian's inverse operator (see the file comment). */
-class Preconditioner {
-  readonly Splus: Float64Array;
-  readonly rank: number;
-  readonly cutoff: number;
-
-  constructor(
-    readonly n: number,
-    readonly out: number,
-    readonly mu: Float64Array,
-    readonly S: Float64Array,
-    rcond: number,
-    readonly op: MomentOperator,
-  ) {
-    const { vals, vecs } = symmetricEigen(n, S);
-    let lmax = 0;
-    for (let i = 0; i < n; i++) lmax = Math.max(lmax, vals[i]);
-    this.cutoff = Math.max(rcond, 1e-14) * lmax;
-    const Sp = new Float64Array(n * n);
-    let rank = 0;
-    for (let t = 0; t < n; t++) {
-      if (!(vals[t] > this.cutoff)) continue;
-      rank++;
-      const inv = 1 / vals[t];
-      const v = t * n; // vecs rows are eigenvectors
-      for (let i = 0; i < n; i++) {
-        const vi = inv * vecs[v + i];
-        for (let j = 0; j < n; j++) Sp[i * n + j] += vi * vecs[v + j];
-      }
-    }
-    this.Splus = Sp;
-    this.rank = rank;
-  }
-
-  /** Z = A_0⁺ R. */
-  apply(R: Quad, Z: Quad): void {
-    const { n, out, mu, S, Splus } = this;
-    const { P, Q, gemm } = this.op;
-    const nn = n * n;
-    const m1 = new Float64Array(out * n);
-    for (let o = 0; o < out; o++) {
-      const m0 = R.c[o];
-      for (let i = 0; i < n; i++) m1[o * n + i] = R.b[o * n + i] - mu[i] * m0;
-      // Q = m2 − m0 S (centered second moments minus the Hermite constant's share).
-      for (let i = 0; i < n; i++) {
-        const row = o * nn + i * n;
-        const m1i = m1[o * n + i];
-        for (let j = 0; j < n; j++) {
-          const m1j = m1[o * n + j];
-          Q[row + j] = R.G[row + j] - m1i * mu[j] - mu[i] * m1j - m0 * mu[i] * mu[j] - m0 * S[i * n + j];
-        }
-      }
-    }
-    const bt = new Float64Array(out * n);
-    gemm(false, false, out, n, n, 1, m1, Splus, 0, bt);
-    gemm(false, false, out * n, n, n, 1, Q, Splus, 0, P);
-    blockTranspose(out, n, P, Q);
-    gemm(false, false, out * n, n, n, 0.5, Q, Splus, 0, Z.G);
-    // tr(ΓS) with P = Γ S.
-    gemm(false, false, out * n, n, n, 1, Z.G, S, 0, P);
-    for (let o = 0; o < out; o++) {
-      const G = o * nn;
-      let tr = 0;
-      for (let i = 0; i < n; i++) tr += P[G + i * n + i];
-      const ct = R.c[o] - tr;
-      let bmu = 0;
-      let muGmu = 0;
-      for (let i = 0; i < n; i++) {
-        let gm = 0;
-        for (let j = 0; j < n; j++) gm += Z.G[G + i * n + j] * mu[j];
-        muGmu += mu[i] * gm;
-        const bi = bt[o * n + i] - 2 * gm;
-        Z.b[o * n + i] = bi;
-        bmu += bi * mu[i];
-      }
-      Z.c[o] = ct - bmu - muGmu;
-    }
-  }
-}
-
-function dots(out: number, n: number, X: Quad, Y: Quad): Float64Array {
+function dots(out: number, r: number, X: Quad, Y: Quad): Float64Array {
   const d = new Float64Array(out);
-  const nn = n * n;
+  const rr = r * r;
   for (let o = 0; o < out; o++) {
     let s = X.c[o] * Y.c[o];
-    for (let i = 0; i < n; i++) s += X.b[o * n + i] * Y.b[o * n + i];
-    for (let i = o * nn; i < (o + 1) * nn; i++) s += X.G[i] * Y.G[i];
+    for (let i = o * r; i < (o + 1) * r; i++) s += X.b[i] * Y.b[i];
+    for (let i = o * rr; i < (o + 1) * rr; i++) s += X.G[i] * Y.G[i];
     d[o] = s;
   }
   return d;
 }
 
-/** Y_o += s_o X_o (per output scalars). */
-function axpy(out: number, n: number, s: Float64Array, X: Quad, Y: Quad): void {
-  const nn = n * n;
+/** Y_o += s_o X_o. */
+function axpy(out: number, r: number, s: Float64Array, X: Quad, Y: Quad): void {
+  const rr = r * r;
   for (let o = 0; o < out; o++) {
     const a = s[o];
     if (a === 0) continue;
     Y.c[o] += a * X.c[o];
-    for (let i = 0; i < n; i++) Y.b[o * n + i] += a * X.b[o * n + i];
-    for (let i = o * nn; i < (o + 1) * nn; i++) Y.G[i] += a * X.G[i];
+    for (let i = o * r; i < (o + 1) * r; i++) Y.b[i] += a * X.b[i];
+    for (let i = o * rr; i < (o + 1) * rr; i++) Y.G[i] += a * X.G[i];
   }
 }
 
-function zero(Q: Quad): void {
-  Q.c.fill(0);
-  Q.b.fill(0);
-  Q.G.fill(0);
+interface WhitenedComponent {
+  w: number;
+  d: Float64Array;
+  C: Float64Array;
+}
+
+interface WhitenedMixture {
+  n: number;
+  r: number;
+  cutoff: number;
+  mubar: Float64Array;
+  /** [n, r]: y = Bᵀ(x − μ̄). */
+  B: Float64Array;
+  /** [n, r]: x = μ̄ + A y on the affine hull. */
+  A: Float64Array;
+  comps: WhitenedComponent[];
+}
+
+function whitenMixture(dist: InputData, rcond: number, psdTol: number): WhitenedMixture {
+  const n = dist.in;
+  const K = dist.K;
+  let wsum = 0;
+  for (let k = 0; k < K; k++) wsum += dist.weights ? dist.weights[k] : 1;
+  const pi = new Float64Array(K);
+  const cm = [];
+  const mubar = new Float64Array(n);
+  for (let k = 0; k < K; k++) {
+    pi[k] = (dist.weights ? dist.weights[k] : 1) / wsum;
+    cm.push(componentMoments(dist, k, psdTol)); // the PSD check and Σ_k's factor
+    for (let i = 0; i < n; i++) mubar[i] += pi[k] * cm[k].mean[i];
+  }
+  const Sbar = new Float64Array(n * n);
+  for (let k = 0; k < K; k++) {
+    const S = dist.covs ? dist.covs.subarray(k * n * n, (k + 1) * n * n) : null;
+    for (let i = 0; i < n; i++) {
+      const di = cm[k].mean[i] - mubar[i];
+      for (let j = 0; j < n; j++) Sbar[i * n + j] += pi[k] * ((S ? S[i * n + j] : i === j ? 1 : 0) + di * (cm[k].mean[j] - mubar[j]));
+    }
+  }
+  const { vals, vecs } = symmetricEigen(n, Sbar);
+  let lmax = 0;
+  for (const v of vals) lmax = Math.max(lmax, v);
+  const cutoff = Math.max(rcond, 1e-14) * lmax;
+  const keep: number[] = [];
+  for (let t = 0; t < n; t++) if (vals[t] > cutoff && vals[t] > 0) keep.push(t);
+  const r = keep.length;
+  const B = new Float64Array(n * r);
+  const A = new Float64Array(n * r);
+  const Bt = new Float64Array(r * n);
+  keep.forEach((t, c) => {
+    const s = Math.sqrt(vals[t]);
+    for (let i = 0; i < n; i++) {
+      const u = vecs[t * n + i];
+      B[i * r + c] = u / s;
+      A[i * r + c] = u * s;
+      Bt[c * n + i] = u / s;
+    }
+  });
+  const comps: WhitenedComponent[] = [];
+  for (let k = 0; k < K; k++) {
+    const delta = new Float64Array(n);
+    for (let i = 0; i < n; i++) delta[i] = cm[k].mean[i] - mubar[i];
+    const d = new Float64Array(r);
+    gemm(false, false, r, 1, n, 1, Bt, delta, 0, d);
+    // C_k = (Bᵀ L_k)(Bᵀ L_k)ᵀ: PSD by construction.
+    const C = new Float64Array(r * r);
+    const f = cm[k].factor;
+    if (!f) gemm(false, true, r, r, n, 1, Bt, Bt, 0, C);
+    else {
+      const G = projectOntoFactor(r, Bt, f); // [r, rank]
+      gemm(false, true, r, r, f.rank, 1, G, G, 0, C);
+    }
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < i; j++) {
+        const s = 0.5 * (C[i * r + j] + C[j * r + i]);
+        C[i * r + j] = s;
+        C[j * r + i] = s;
+      }
+    comps.push({ w: pi[k], d, C });
+  }
+  return { n, r, cutoff, mubar, B, A, comps };
+}
+
+/** The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics. */
+class MomentMap {
+  private readonly P1: Float64Array;
+  private readonly P2: Float64Array;
+
+  constructor(
+    readonly wm: WhitenedMixture,
+    readonly out: number,
+  ) {
+    this.P1 = new Float64Array(out * wm.r * wm.r);
+    this.P2 = new Float64Array(wm.r * wm.r);
+  }
+
+  /** Y += w · A(Z) under N(d, C). */
+  addComponent(Z: Quad, comp: WhitenedComponent, Y: Quad): void {
+    const { out, P1, P2 } = this;
+    const r = this.wm.r;
+    const rr = r * r;
+    const { w, d, C } = comp;
+    gemm(false, false, out * r, r, r, 1, Z.G, C, 0, P1); // P1_o = Γ_o C
+    const m0 = new Float64Array(out);
+    const bt = new Float64Array(out * r);
+    const m1 = new Float64Array(out * r);
+    for (let o = 0; o < out; o++) {
+      const g = o * rr;
+      let tr = 0;
+      let dgd = 0;
+      let bd = 0;
+      for (let i = 0; i < r; i++) tr += P1[g + i * r + i];
+      for (let i = 0; i < r; i++) {
+        let gd = 0; // ((Γ + Γᵀ) d)_i
+        for (let j = 0; j < r; j++) gd += (Z.G[g + i * r + j] + Z.G[g + j * r + i]) * d[j];
+        dgd += 0.5 * d[i] * gd;
+        bd += Z.b[o * r + i] * d[i];
+        bt[o * r + i] = Z.b[o * r + i] + gd;
+      }
+      m0[o] = Z.c[o] + bd + dgd + tr;
+    }
+    gemm(false, false, out, r, r, 1, bt, C, 0, m1); // m1 = C β̃ (C symmetric)
+    for (let o = 0; o < out; o++) {
+      gemm(false, false, r, r, r, 1, C, P1.subarray(o * rr, (o + 1) * rr), 0, P2); // C Γ C
+      const a0 = m0[o];
+      const g = o * rr;
+      Y.c[o] += w * a0;
+      for (let i = 0; i < r; i++) {
+        const mi = m1[o * r + i];
+        const di = d[i];
+        Y.b[o * r + i] += w * (mi + di * a0);
+        for (let j = 0; j < r; j++) {
+          Y.G[g + i * r + j] += w * (a0 * (C[i * r + j] + di * d[j]) + P2[i * r + j] + P2[j * r + i] + mi * d[j] + di * m1[o * r + j]);
+        }
+      }
+    }
+  }
+
+  apply(Z: Quad, Y: Quad, ridge: number): void {
+    Y.c.fill(0);
+    Y.b.fill(0);
+    Y.G.fill(0);
+    for (const comp of this.wm.comps) this.addComponent(Z, comp, Y);
+    if (ridge > 0) axpy(this.out, this.wm.r, new Float64Array(this.out).fill(ridge), Z, Y);
+  }
+}
+
+/** Z = P R, the moment-matched Gaussian's inverse operator: β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ. */
+function hermitePreconditioner(out: number, r: number, R: Quad, Z: Quad): void {
+  const rr = r * r;
+  for (let o = 0; o < out; o++) {
+    const m0 = R.c[o];
+    let tr = 0;
+    for (let i = o * r; i < (o + 1) * r; i++) Z.b[i] = R.b[i];
+    const g = o * rr;
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < r; j++) Z.G[g + i * r + j] = 0.5 * R.G[g + i * r + j];
+      Z.G[g + i * r + i] -= 0.5 * m0;
+      tr += Z.G[g + i * r + i];
+    }
+    Z.c[o] = m0 - tr;
+  }
+}
+
+/** Loads the single-Gaussian fit q (in whitened coordinates) as a dense stack. */
+function loadQuadratic(q: QuadraticFitData, Z: Quad): void {
+  const { out, in: r } = q;
+  for (let o = 0; o < out; o++) {
+    Z.c[o] = q.alpha[o];
+    for (let i = 0; i < r; i++) Z.b[o * r + i] = q.beta[i * out + o];
+    Z.G.set(quadraticForm(q, o), o * r * r);
+  }
+}
+
+/** A layer rewritten in whitened coordinates: rows of W become W A. */
+function whitenRows(rows: number, W: Float64Array, wm: WhitenedMixture): Float64Array {
+  const Wy = new Float64Array(rows * wm.r);
+  gemm(false, false, rows, wm.r, wm.n, 1, W, wm.A, 0, Wy);
+  return Wy;
+}
+
+/** Biases absorb W μ̄. */
+function shiftedBias(rows: number, W: Float64Array, b: Float64Array | null, wm: WhitenedMixture): Float64Array {
+  const by = new Float64Array(rows);
+  gemm(false, false, rows, 1, wm.n, 1, W, wm.mubar, 0, by);
+  if (b) for (let i = 0; i < rows; i++) by[i] += b[i];
+  return by;
+}
+
+/** rhs = Σ π_k A_k(q_k), q_k fitted by `fitComponent` under N(d_k, C_k). */
+function componentRhs(wm: WhitenedMixture, fitComponent: (d: InputData) => QuadraticFitData, op: MomentMap, scratch: Quad, rhs: Quad): void {
+  for (const comp of wm.comps) {
+    const q = fitComponent({ in: wm.r, K: 1, weights: null, means: comp.d, covs: comp.C });
+    loadQuadratic(q, scratch);
+    op.addComponent(scratch, comp, rhs);
+  }
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -290,49 +307,125 @@ function abortError(signal: AbortSignal): Error {
   return e;
 }
 
-/** Materializes component fit q_k into Z: c = alpha, b = betaᵀ, G_o = ½ Σ_i a W_iW_iᵀ + b(W_iV_iᵀ + V_iW_iᵀ)/2. */
-function loadCompact(
-  n: number,
-  h: number,
-  out: number,
-  W: Float64Array,
-  V: Float64Array | null,
-  q: CompactQuadratic,
-  gemm: GemmFn,
-  Z: Quad,
-): void {
-  for (let o = 0; o < out; o++) {
-    Z.c[o] = q.alpha[o];
-    for (let i = 0; i < n; i++) Z.b[o * n + i] = q.beta[i * out + o];
-  }
-  const Ws = new Float64Array(h * n);
-  const G = new Float64Array(n * n);
-  const glu = !!(V && q.b);
-  for (let o = 0; o < out; o++) {
-    // MLP: G = Wᵀ diag(a/2) W. GLU: G' = Wᵀ diag(a/4) W + Vᵀ diag(b/2) W, then G = G' + G'ᵀ.
-    const sa = glu ? 0.25 : 0.5;
-    for (let u = 0; u < h; u++) {
-      const s = sa * q.a[o * h + u];
-      for (let i = 0; i < n; i++) Ws[u * n + i] = s * W[u * n + i];
-    }
-    gemm(true, false, n, n, h, 1, W, Ws, 0, G);
-    if (glu) {
-      for (let u = 0; u < h; u++) {
-        const s = 0.5 * q.b![o * h + u];
-        for (let i = 0; i < n; i++) Ws[u * n + i] = s * W[u * n + i];
+interface PcgResult {
+  iterations: number;
+  restarts: number;
+  residual: number;
+}
+
+/**
+ * Per-output PCG from zero (a generator: it yields after every iteration so that the async
+ * driver can give the event loop a turn), then true-residual restarts while above tol.
+ */
+function* pcg(wm: WhitenedMixture, out: number, op: MomentMap, ridge: number, rhs: Quad, z: Quad, opt: MixtureSolveOptions): Generator<void, PcgResult> {
+  const r = wm.r;
+  const res = newQuad(out, r);
+  const y = newQuad(out, r);
+  const p = newQuad(out, r);
+  const w = newQuad(out, r);
+  const bnorm = dots(out, r, rhs, rhs).map(Math.sqrt);
+  const result: PcgResult = { iterations: 0, restarts: 0, residual: 0 };
+  assign(res, rhs);
+  const active: boolean[] = new Array(out).fill(false);
+  const relative = (rr: Float64Array): number => {
+    let worst = 0;
+    for (let o = 0; o < out; o++) {
+      if (bnorm[o] === 0) {
+        active[o] = false;
+        continue;
       }
-      gemm(true, false, n, n, h, 1, V!, Ws, 1, G);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < i; j++) {
-          const s = G[i * n + j] + G[j * n + i];
-          G[i * n + j] = s;
-          G[j * n + i] = s;
+      const v = Math.sqrt(rr[o]) / bnorm[o];
+      active[o] = v > opt.tol;
+      worst = Math.max(worst, v);
+    }
+    return worst;
+  };
+  let worst = relative(dots(out, r, res, res));
+  for (;;) {
+    hermitePreconditioner(out, r, res, y);
+    assign(p, y);
+    let rho = dots(out, r, res, y);
+    while (result.iterations < opt.maxIter && active.some((a) => a)) {
+      if (opt.signal?.aborted) throw abortError(opt.signal);
+      op.apply(p, w, ridge);
+      const pw = dots(out, r, p, w);
+      const alpha = new Float64Array(out);
+      const malpha = new Float64Array(out);
+      for (let o = 0; o < out; o++) {
+        if (!active[o]) continue;
+        if (!(pw[o] > 0)) {
+          active[o] = false; // p in the operator's null space: nothing left to gain here
+          continue;
         }
-        G[i * n + i] *= 2;
+        alpha[o] = rho[o] / pw[o];
+        malpha[o] = -alpha[o];
       }
+      axpy(out, r, alpha, p, z);
+      axpy(out, r, malpha, w, res);
+      const was = active.slice();
+      worst = relative(dots(out, r, res, res));
+      for (let o = 0; o < out; o++) active[o] = active[o] && was[o];
+      result.iterations++;
+      opt.onProgress?.({ iter: result.iterations, residual: worst });
+      hermitePreconditioner(out, r, res, y);
+      const rhoNew = dots(out, r, res, y);
+      const rr = r * r;
+      for (let o = 0; o < out; o++) {
+        if (!active[o]) continue;
+        const beta = rho[o] > 0 ? rhoNew[o] / rho[o] : 0;
+        p.c[o] = y.c[o] + beta * p.c[o];
+        for (let i = o * r; i < (o + 1) * r; i++) p.b[i] = y.b[i] + beta * p.b[i];
+        for (let i = o * rr; i < (o + 1) * rr; i++) p.G[i] = y.G[i] + beta * p.G[i];
+      }
+      rho = rhoNew;
+      yield;
     }
-    Z.G.set(G, o * n * n);
+    // The recurrence drifts from b − Mz: recompute, and restart from there if above tol.
+    op.apply(z, w, ridge);
+    for (let i = 0; i < res.c.length; i++) res.c[i] = rhs.c[i] - w.c[i];
+    for (let i = 0; i < res.b.length; i++) res.b[i] = rhs.b[i] - w.b[i];
+    for (let i = 0; i < res.G.length; i++) res.G[i] = rhs.G[i] - w.G[i];
+    worst = relative(dots(out, r, res, res));
+    result.residual = worst;
+    if (worst <= opt.tol || result.iterations >= opt.maxIter || result.restarts >= 8) break;
+    result.restarts++;
   }
+  return result;
+}
+
+/** Back to input coordinates (alpha [out], beta [in, out], dense G [out, in, in]). */
+function unwhitenQuadratic(wm: WhitenedMixture, out: number, z: Quad): { alpha: Float64Array; beta: Float64Array; G: Float64Array } {
+  const { n, r, B, mubar } = wm;
+  const alpha = new Float64Array(out);
+  const beta = new Float64Array(n * out);
+  const G = new Float64Array(out * n * n);
+  const T = new Float64Array(n * r);
+  const bx = new Float64Array(n);
+  const gm = new Float64Array(n);
+  const Btmu = new Float64Array(r);
+  for (let c = 0; c < r; c++) for (let i = 0; i < n; i++) Btmu[c] += B[i * r + c] * mubar[i];
+  for (let o = 0; o < out; o++) {
+    const Gx = G.subarray(o * n * n, (o + 1) * n * n);
+    gemm(false, false, n, r, r, 1, B, z.G.subarray(o * r * r, (o + 1) * r * r), 0, T);
+    gemm(false, true, n, n, r, 1, T, B, 0, Gx);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < i; j++) {
+        const s = 0.5 * (Gx[i * n + j] + Gx[j * n + i]);
+        Gx[i * n + j] = s;
+        Gx[j * n + i] = s;
+      }
+    gemm(false, false, n, 1, r, 1, B, z.b.subarray(o * r, (o + 1) * r), 0, bx);
+    gemm(false, false, n, 1, n, 1, Gx, mubar, 0, gm);
+    let c = z.c[o];
+    let mgm = 0;
+    for (let c2 = 0; c2 < r; c2++) c -= z.b[o * r + c2] * Btmu[c2];
+    for (let i = 0; i < n; i++) {
+      beta[i * out + o] = bx[i] - 2 * gm[i];
+      mgm += mubar[i] * gm[i];
+    }
+    alpha[o] = c + mgm;
+  }
+  return { alpha, beta, G };
 }
 
 export interface MixtureProblem {
@@ -343,239 +436,81 @@ export interface MixtureProblem {
   opt: MixtureSolveOptions;
 }
 
-/** The solver's state between iterations (sync and async drivers share it). */
-class Solver {
-  readonly n: number;
-  readonly out: number;
-  readonly comps: Component[];
-  readonly op: MomentOperator;
-  readonly pre: Preconditioner;
-  readonly z: Quad;
-  readonly r: Quad;
-  readonly y: Quad;
-  readonly p: Quad;
-  readonly w: Quad;
-  readonly rhs: Quad;
-  readonly bnorm: Float64Array;
-  rho: Float64Array;
-  active: boolean[];
-  iter = 0;
-  residual = 1;
-  readonly t0 = Date.now();
-  readonly gemm: GemmFn;
-
-  constructor(readonly prob: MixtureProblem) {
-    const { net, dist, opt, fit } = prob;
-    const n = net.in;
-    const out = net.out;
-    const K = dist.K;
-    this.n = n;
-    this.out = out;
-    const est = mixtureMemoryEstimate(n, out, K);
-    if (est > opt.memoryLimit) {
-      const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
-      throw new RangeError(
-        `the exact mixture quadratic (in = ${n}, out = ${out}, K = ${K}) needs about ${gib(est)} ` +
-          `(${STACKS} stacks of out·in² float64), above options.memoryLimit = ${gib(opt.memoryLimit)}; ` +
-          'raise options.memoryLimit or fit fewer outputs at a time',
-      );
-    }
-    const gemm = opt.gemm ?? (jsGemm as GemmFn);
-    this.gemm = gemm;
-    // Components and the moment-matched Gaussian.
-    let wsum = 0;
-    for (let k = 0; k < K; k++) wsum += dist.weights ? dist.weights[k] : 1;
-    const comps: Component[] = [];
-    const mubar = new Float64Array(n);
-    for (let k = 0; k < K; k++) {
-      const w = (dist.weights ? dist.weights[k] : 1) / wsum;
-      const mu = dist.means ? dist.means.slice(k * n, (k + 1) * n) : new Float64Array(n);
-      let S: Float64Array;
-      if (dist.covs) S = dist.covs.slice(k * n * n, (k + 1) * n * n);
-      else {
-        S = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) S[i * n + i] = 1;
-      }
-      // The same PSD check as the single-Gaussian fits (throws NotPsdError naming component k).
-      componentMoments({ in: n, K: 1, weights: null, means: mu, covs: S }, 0, fit.psdTol);
-      comps.push({ w, mu, S });
-      for (let i = 0; i < n; i++) mubar[i] += w * mu[i];
-    }
-    this.comps = comps;
-    const Sbar = new Float64Array(n * n);
-    for (const c of comps) {
-      for (let i = 0; i < n; i++) {
-        const di = c.mu[i] - mubar[i];
-        for (let j = 0; j < n; j++) Sbar[i * n + j] += c.w * (c.S[i * n + j] + di * (c.mu[j] - mubar[j]));
-      }
-    }
-    this.op = new MomentOperator(n, out, gemm, new Float64Array(out * n * n), new Float64Array(out * n * n));
-    this.pre = new Preconditioner(n, out, mubar, Sbar, opt.rcond, this.op);
-    this.z = newQuad(out, n);
-    this.r = newQuad(out, n);
-    this.y = newQuad(out, n);
-    this.p = newQuad(out, n);
-    this.w = newQuad(out, n);
-    this.rhs = newQuad(out, n);
-    // Right-hand side Σ_k π_k A_k(q_k), q_k loaded into w as scratch.
-    const h = net.hidden;
-    const W = prob.kind === 'glu' ? (net as GluData).W : (net as MlpData).W1;
-    const V = prob.kind === 'glu' ? (net as GluData).V : null;
-    const componentFit =
-      opt.componentFit ??
-      ((_k: number, d: InputData): CompactQuadratic =>
-        prob.kind === 'glu' ? gluQuadraticFit(net as GluData, d, fit) : mlpQuadraticFit(net as MlpData, d, fit));
-    for (let k = 0; k < K; k++) {
-      const c = comps[k];
-      const qk = componentFit(k, { in: n, K: 1, weights: null, means: c.mu, covs: c.S });
-      loadCompact(n, h, out, W, V, qk, gemm, this.w);
-      this.op.addComponent(this.w, c, this.rhs);
-    }
-    this.bnorm = dots(out, n, this.rhs, this.rhs).map(Math.sqrt);
-    // z = 0, r = b, y = P r, p = y.
-    this.r.c.set(this.rhs.c);
-    this.r.b.set(this.rhs.b);
-    this.r.G.set(this.rhs.G);
-    this.pre.apply(this.r, this.y);
-    this.p.c.set(this.y.c);
-    this.p.b.set(this.y.b);
-    this.p.G.set(this.y.G);
-    this.rho = dots(out, n, this.r, this.y);
-    this.active = Array.from(this.bnorm, (b) => b > 0);
-    this.residual = this.active.some((a) => a) ? 1 : 0;
-  }
-
-  apply(Z: Quad, Y: Quad): void {
-    zero(Y);
-    for (const c of this.comps) this.op.addComponent(Z, c, Y);
-    const ridge = this.prob.opt.ridge;
-    if (ridge > 0) {
-      const s = new Float64Array(this.out).fill(ridge);
-      axpy(this.out, this.n, s, Z, Y);
-    }
-  }
-
-  done(): boolean {
-    return this.residual <= this.prob.opt.tol || this.iter >= this.prob.opt.maxIter || !this.active.some((a) => a);
-  }
-
-  /** One PCG iteration over all still-active outputs. */
-  step(): void {
-    const { out, n } = this;
-    this.apply(this.p, this.w);
-    const pw = dots(out, n, this.p, this.w);
-    const alpha = new Float64Array(out);
-    const malpha = new Float64Array(out);
-    for (let o = 0; o < out; o++) {
-      if (!this.active[o] || !(pw[o] > 0)) {
-        this.active[o] = false;
-        continue;
-      }
-      alpha[o] = this.rho[o] / pw[o];
-      malpha[o] = -alpha[o];
-    }
-    axpy(out, n, alpha, this.p, this.z);
-    axpy(out, n, malpha, this.w, this.r);
-    const rr = dots(out, n, this.r, this.r);
-    let worst = 0;
-    for (let o = 0; o < out; o++) {
-      if (this.bnorm[o] === 0) continue;
-      const res = Math.sqrt(rr[o]) / this.bnorm[o];
-      if (res <= this.prob.opt.tol) this.active[o] = false;
-      worst = Math.max(worst, res);
-    }
-    this.iter++;
-    this.residual = worst;
-    this.pre.apply(this.r, this.y);
-    const rho = dots(out, n, this.r, this.y);
-    const beta = new Float64Array(out);
-    for (let o = 0; o < out; o++) beta[o] = this.active[o] && this.rho[o] > 0 ? rho[o] / this.rho[o] : 0;
-    this.rho = rho;
-    // p = y + beta p
-    const nn = n * n;
-    for (let o = 0; o < out; o++) {
-      if (!this.active[o]) continue;
-      const bo = beta[o];
-      this.p.c[o] = this.y.c[o] + bo * this.p.c[o];
-      for (let i = o * n; i < (o + 1) * n; i++) this.p.b[i] = this.y.b[i] + bo * this.p.b[i];
-      for (let i = o * nn; i < (o + 1) * nn; i++) this.p.G[i] = this.y.G[i] + bo * this.p.G[i];
-    }
-  }
-
-  /** The true residual (recomputed), and the result in QuadraticFitData form. */
-  finish(): QuadraticFitData {
-    const { out, n } = this;
-    this.apply(this.z, this.w);
-    let worst = 0;
-    const nn = n * n;
-    for (let o = 0; o < out; o++) {
-      if (this.bnorm[o] === 0) continue;
-      let s = (this.rhs.c[o] - this.w.c[o]) ** 2;
-      for (let i = o * n; i < (o + 1) * n; i++) s += (this.rhs.b[i] - this.w.b[i]) ** 2;
-      for (let i = o * nn; i < (o + 1) * nn; i++) s += (this.rhs.G[i] - this.w.G[i]) ** 2;
-      worst = Math.max(worst, Math.sqrt(s) / this.bnorm[o]);
-    }
-    this.residual = worst;
-    const beta = new Float64Array(n * out);
-    for (let o = 0; o < out; o++) for (let i = 0; i < n; i++) beta[i * out + o] = this.z.b[o * n + i];
-    const opt = this.prob.opt;
-    const solve: MixtureSolveInfo = {
-      method: 'mixture-cg',
-      preconditioner: 'moment-matched-gaussian',
-      iterations: this.iter,
-      residual: worst,
-      converged: worst <= opt.tol * 10,
-      seconds: (Date.now() - this.t0) / 1000,
-      ridge: opt.ridge,
-      rank: this.pre.rank,
-      cutoff: this.pre.cutoff,
-      rcond: opt.rcond,
+/** The component fit on the network rewritten in whitened coordinates. */
+function componentFitter(prob: MixtureProblem, wm: WhitenedMixture): (d: InputData) => QuadraticFitData {
+  const copt: FitOptions = { ...prob.fit, ridge: 0, single: false };
+  if (prob.kind === 'glu') {
+    const net = prob.net as GluData;
+    const y: GluData = {
+      ...net,
+      in: wm.r,
+      W: whitenRows(net.hidden, net.W, wm),
+      V: whitenRows(net.hidden, net.V, wm),
+      b1: shiftedBias(net.hidden, net.W, net.b1, wm),
+      b2: shiftedBias(net.hidden, net.V, net.b2, wm),
     };
-    return {
-      in: n,
-      hidden: 0,
-      out,
-      alpha: this.z.c,
-      beta,
-      W: new Float64Array(0),
-      V: null,
-      a: new Float64Array(0),
-      b: null,
-      dense: this.z.G,
-      solve,
-    };
+    return (d) => gluQuadraticFit(y, d, copt);
   }
+  const net = prob.net as MlpData;
+  const y: MlpData = { ...net, in: wm.r, W1: whitenRows(net.hidden, net.W1, wm), b1: shiftedBias(net.hidden, net.W1, net.b1, wm) };
+  return (d) => mlpQuadraticFit(y, d, copt);
 }
 
-function progress(s: Solver): void {
-  s.prob.opt.onProgress?.({ iter: s.iter, residual: s.residual });
+function* mixtureFit(prob: MixtureProblem): Generator<void, QuadraticFitData> {
+  const t0 = Date.now();
+  const { net, dist, opt, fit } = prob;
+  const n = net.in;
+  const out = net.out;
+  const est = mixtureMemoryEstimate(n, out, dist.K);
+  if (est > opt.memoryLimit) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    throw new RangeError(
+      `the exact mixture quadratic (in = ${n}, out = ${out}, K = ${dist.K}) needs about ${gib(est)} ` +
+        `(${STACKS} stacks of out·in² float64), above options.memoryLimit = ${gib(opt.memoryLimit)}; ` +
+        'raise options.memoryLimit or fit fewer outputs at a time',
+    );
+  }
+  if (opt.signal?.aborted) throw abortError(opt.signal);
+  const wm = whitenMixture(dist, fit.rcond, fit.psdTol);
+  const op = new MomentMap(wm, out);
+  const rhs = newQuad(out, wm.r);
+  const z = newQuad(out, wm.r);
+  componentRhs(wm, componentFitter(prob, wm), op, newQuad(out, wm.r), rhs);
+  yield;
+  const pr = yield* pcg(wm, out, op, fit.ridge, rhs, z, opt);
+  const { alpha, beta, G } = unwhitenQuadratic(wm, out, z);
+  const solve: MixtureSolveInfo = {
+    method: 'mixture-cg',
+    iterations: pr.iterations,
+    restarts: pr.restarts,
+    residual: pr.residual,
+    converged: pr.residual <= opt.tol,
+    seconds: (Date.now() - t0) / 1000,
+    ridge: fit.ridge,
+    rank: wm.r,
+    cutoff: wm.cutoff,
+    rcond: fit.rcond,
+  };
+  return { in: n, hidden: 0, out, alpha, beta, W: new Float64Array(0), V: null, a: new Float64Array(0), b: null, dense: G, solve };
 }
 
 /** The exact mixture quadratic, synchronously (progress reported every iteration). */
 export function mixtureQuadraticFit(prob: MixtureProblem): QuadraticFitData {
-  const signal = prob.opt.signal;
-  if (signal?.aborted) throw abortError(signal);
-  const s = new Solver(prob);
-  while (!s.done()) {
-    if (signal?.aborted) throw abortError(signal);
-    s.step();
-    progress(s);
+  const it = mixtureFit(prob);
+  for (;;) {
+    const s = it.next();
+    if (s.done) return s.value;
   }
-  return s.finish();
 }
 
 /** As mixtureQuadraticFit, yielding to the event loop between iterations (abortable). */
 export async function mixtureQuadraticFitAsync(prob: MixtureProblem): Promise<QuadraticFitData> {
-  const signal = prob.opt.signal;
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
   await tick();
-  if (signal?.aborted) throw abortError(signal);
-  const s = new Solver(prob);
-  while (!s.done()) {
+  const it = mixtureFit(prob);
+  for (;;) {
+    const s = it.next();
+    if (s.done) return s.value;
     await tick();
-    if (signal?.aborted) throw abortError(signal);
-    s.step();
-    progress(s);
   }
-  return s.finish();
 }
