@@ -5,6 +5,11 @@
     # "true" when a CUDA toolkit with cuBLAS and cuSOLVER is found (scripts/find-cuda.js says why
     # not); POLYAPPROX_CUDA=0 turns it off, POLYAPPROX_CUDA=1 requires it.
     'polyapprox_cuda%': '<!(node scripts/find-cuda.js --enabled)',
+    # "true" when POLYAPPROX_STATIC_OPENBLAS=1 (npm run prebuild, scripts/prebuild.js, sets it):
+    # the CPU addon then links libopenblas.a with its symbols hidden, plus the one Fortran runtime
+    # function it needs (native/static/fortran_runtime.c; scripts/find-openblas.js says why), so
+    # that the prebuilt binary needs only the C/C++ runtime. Default: the shared OpenBLAS.
+    'polyapprox_static_openblas%': '<!(node scripts/find-openblas.js --static-enabled)',
   },
   'targets': [
     {
@@ -35,7 +40,12 @@
         '<!@(node scripts/find-openblas.js --include-dirs)',
       ],
       'libraries': [
-        '<!@(node scripts/find-openblas.js --libs)',
+        '<!@(node scripts/find-openblas.js --libs --static=<(polyapprox_static_openblas))',
+      ],
+      'conditions': [
+        ['polyapprox_static_openblas=="true"', {
+          'sources': ['native/static/fortran_runtime.c'],
+        }],
       ],
       # No -ffast-math anywhere: it breaks the NaN/Inf semantics the JS backend keeps.
       'cflags!': ['-fno-exceptions', '-ffast-math'],

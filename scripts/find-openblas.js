@@ -5,7 +5,14 @@
 //   node scripts/find-openblas.js --include-dirs   include directories, one per line (for gyp include_dirs)
 //   node scripts/find-openblas.js --cflags         -I flags
 //   node scripts/find-openblas.js --libs           linker flags (-L, -lopenblas, rpath when needed)
+//   node scripts/find-openblas.js --libs --static  linker flags for a static OpenBLAS (prebuilds, Linux):
+//                                                  libopenblas.a, -lm -lpthread, -Wl,--exclude-libs,ALL
+//   node scripts/find-openblas.js --static-enabled "true" when POLYAPPROX_STATIC_OPENBLAS=1, else "false"
+//                                                  (binding.gyp's polyapprox_static_openblas variable)
 //   node scripts/find-openblas.js --json           everything, plus where it was found
+//
+// --static=true|false (what binding.gyp passes) is --static or nothing; POLYAPPROX_STATIC_OPENBLAS=1
+// alone does not change --libs, binding.gyp passes the mode explicitly.
 //
 // Search order: $POLYAPPROX_OPENBLAS_DIR (a prefix with include/ and lib/; when set it is the only
 // place looked at, so a wrong value fails loudly instead of silently picking another OpenBLAS),
@@ -127,6 +134,43 @@ function fromKnownPaths(platform) {
   return null;
 }
 
+/**
+ * Static OpenBLAS, for prebuilds (scripts/prebuild.js sets POLYAPPROX_STATIC_OPENBLAS=1): the
+ * archive found next to the shared library, whole BLAS/LAPACK in the addon, its symbols hidden
+ * (-Wl,--exclude-libs,ALL) so that another OpenBLAS loaded in the same process cannot clash.
+ *
+ * The Fortran runtime is NOT linked from libgfortran.a: Debian's (GCC 12, built as PIE) holds
+ * local-exec TLS (R_X86_64_TPOFF32 against thread_unit in async.o), which ld refuses in a shared
+ * object, and _gfortran_concat_string's own object drags in that I/O code through its error
+ * handling. Debian's libopenblas.a needs exactly two symbols of it: _gfortran_concat_string (48
+ * LAPACK routines, e.g. dormtr, dsyevr's helpers) and _gfortran_etime (only second_/dsecnd_, which
+ * nothing here calls). binding.gyp compiles native/static/fortran_runtime.c (hidden
+ * _gfortran_concat_string) into the addon in static mode instead, so neither libgfortran nor
+ * libquadmath is needed; scripts/prebuild.js and test/prebuild.test.ts check that the result has
+ * no undefined Fortran symbol left.
+ *
+ * @returns { ok: true, archive, libs } or { ok: false, reason }
+ */
+function staticLink(result, platform) {
+  if (platform !== 'linux') {
+    return { ok: false, reason: `static OpenBLAS linking (POLYAPPROX_STATIC_OPENBLAS=1) is implemented for Linux only, not ${platform}` };
+  }
+  const archive = (result.libDirs || []).map((d) => path.join(d, 'libopenblas.a')).find(isFile);
+  if (!archive) {
+    return {
+      ok: false,
+      reason:
+        `no libopenblas.a next to the OpenBLAS found (${(result.libDirs || []).join(', ') || result.via}); ` +
+        'a static link needs the archive (Debian/Ubuntu: libopenblas-dev ships it)',
+    };
+  }
+  return { ok: true, archive, libs: [archive, '-lm', '-lpthread', '-Wl,--exclude-libs,ALL'] };
+}
+
+function staticRequested(env) {
+  return env.POLYAPPROX_STATIC_OPENBLAS === '1' || env.POLYAPPROX_STATIC_OPENBLAS === 'true';
+}
+
 /** The one command that installs what the native build needs, chosen by platform. */
 function installHint(platform = process.platform) {
   if (platform === 'darwin') return 'xcode-select --install; brew install openblas pkg-config && npm rebuild polyapprox';
@@ -176,7 +220,13 @@ function findOpenBLAS(options = {}) {
 }
 
 function main(argv) {
-  const mode = argv[0] || '--json';
+  const mode = argv.find((a) => !a.startsWith('--static')) || '--json';
+  const staticArg = argv.find((a) => a.startsWith('--static') && a !== '--static-enabled');
+  const wantStatic = staticArg === '--static' || staticArg === '--static=true' || staticArg === '--static=1';
+  if (argv.includes('--static-enabled')) {
+    process.stdout.write(staticRequested(process.env) ? 'true\n' : 'false\n');
+    return 0;
+  }
   const result = findOpenBLAS();
   if (!result.found) {
     process.stderr.write(
@@ -193,18 +243,31 @@ function main(argv) {
     case '--cflags':
       process.stdout.write(result.includeDirs.map((d) => `-I${d}`).join(' ') + '\n');
       return 0;
-    case '--libs':
-      process.stdout.write(result.libs.join(' ') + '\n');
+    case '--libs': {
+      if (!wantStatic) {
+        process.stdout.write(result.libs.join(' ') + '\n');
+        return 0;
+      }
+      const st = staticLink(result, process.platform);
+      if (!st.ok) {
+        process.stderr.write(`\npolyapprox: ${st.reason}.\n\n`);
+        return 1;
+      }
+      process.stdout.write(st.libs.join(' ') + '\n');
       return 0;
-    case '--json':
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    }
+    case '--json': {
+      const out = { ...result };
+      if (wantStatic) out.static = staticLink(result, process.platform);
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return 0;
+    }
     default:
-      process.stderr.write(`find-openblas: unknown option ${mode} (use --include-dirs, --cflags, --libs or --json)\n`);
+      process.stderr.write(`find-openblas: unknown option ${mode} (use --include-dirs, --cflags, --libs [--static], --static-enabled or --json)\n`);
       return 2;
   }
 }
 
-module.exports = { findOpenBLAS, installHint };
+module.exports = { findOpenBLAS, installHint, staticLink, staticRequested };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));
