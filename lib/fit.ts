@@ -373,14 +373,10 @@ function nativeMixtureArgs(job: Job): unknown[] {
   return [...nativeArgs(job), { tol: m.tol, maxIter: m.maxIter, memoryLimit: m.memoryLimit, progress }, job.kind === 'glu'];
 }
 
+/** The signal's reason (or the native AbortError) for an aborted solve. */
 function mixtureAbortError(signal: AbortSignal | null | undefined, e?: unknown): unknown {
-  const reason = (signal as { reason?: unknown } | null | undefined)?.reason;
-  if (reason instanceof Error && reason.name === 'AbortError') return reason;
-  if (e) return e;
-  const err = new Error('the mixture quadratic solve was aborted');
-  err.name = 'AbortError';
-  (err as Error & { code?: string }).code = 'ABORT_ERR';
-  return err;
+  const err = jsm.abortError(signal);
+  return err !== (signal as { reason?: unknown } | null | undefined)?.reason && e ? e : err;
 }
 
 function fromNativeMixture(job: Job, raw: { alpha: Float64Array; beta: Float64Array; dense: Float64Array; solve: SolveInfo }): QuadraticApproximant {

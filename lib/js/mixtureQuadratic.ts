@@ -298,8 +298,9 @@ function componentRhs(wm: WhitenedMixture, fitComponent: (d: InputData) => Quadr
   }
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason = (signal as { reason?: unknown }).reason;
+/** The signal's own AbortError reason if it has one, else a new AbortError (code ABORT_ERR). */
+export function abortError(signal?: AbortSignal | null): Error {
+  const reason = (signal as { reason?: unknown } | null | undefined)?.reason;
   if (reason instanceof Error && reason.name === 'AbortError') return reason;
   const e = new Error('the mixture quadratic solve was aborted');
   e.name = 'AbortError';
