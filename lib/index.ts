@@ -20,3 +20,4 @@ export { varianceExplained, varianceExplainedAsync } from './variance';
 export type { VarianceExplainedOptions, VarianceExplainedResult } from './variance';
 export { fitClassMixture, momentMatchedGaussian, accuracy, softmaxKl, betaSvd, ablationProjector, ablate, attackCurve } from './analysis';
 export type { AnalysisOptions, ClassMixture, GaussianInput, BetaSvd, Predictor, AttackCurve } from './analysis';
+export * as io from './io/index';
