@@ -323,9 +323,9 @@ describe('loading PyTorch layers', () => {
   it('nn.Sequential under a prefix: found when unique, or given explicitly', () => {
     const set = pa.io.readTensorFile(fixture('sequential_prefixed.safetensors'));
     const found = pa.io.loadPreset(set, 'sequential', { activation: 'gelu' });
-    expect(found.names.w1).toBe('model.mlp.0.weight');
+    expect((found.names as pa.io.MlpNames).w1).toBe('model.mlp.0.weight');
     expectExactly((found.net as pa.io.LoadedMlp).W1, seq['0.weight']);
-    expect(pa.io.loadPreset(set, 'sequential', { activation: 'gelu', prefix: 'model.mlp' }).names.b2).toBe('model.mlp.2.bias');
+    expect((pa.io.loadPreset(set, 'sequential', { activation: 'gelu', prefix: 'model.mlp' }).names as pa.io.MlpNames).b2).toBe('model.mlp.2.bias');
     // Two layers that both fit: the error lists them.
     const two = { ...set.toObject() } as Record<string, unknown>;
     for (const n of ['0.weight', '0.bias', '2.weight', '2.bias']) two[`other.${n}`] = two[`model.mlp.${n}`];
@@ -387,7 +387,7 @@ describe('loading PyTorch layers', () => {
   it('loadInput: a Gaussian or a mixture stored as tensors', () => {
     const g = pa.io.loadInput(pa.io.readTensorFile(fixture('input_gaussian.safetensors')));
     expect(g.type).toBe('gaussian');
-    expectExactly((g as { mean: pa.io.LoadedTensor }).mean, expected['input_gaussian.safetensors'].mean);
+    expectExactly((g as unknown as { mean: pa.io.LoadedTensor }).mean, expected['input_gaussian.safetensors'].mean);
     const m = pa.io.loadInput(pa.io.readTensorFile(fixture('input_mixture.npz')));
     expect(m.type).toBe('mixture');
     expectArgumentError(() => pa.io.loadInput({ W: { data: [1], shape: [1] } }), /must hold an input law/);
@@ -440,7 +440,7 @@ describe.each(availableBackends().filter((b) => b !== 'cuda'))('result files on 
   });
 
   it('degree 2 of a GLU and under a mixture (dense G); degree 4 compact form', () => {
-    const glu = pa.io.loadPreset(pa.io.readTensorFile(fixture('llama_mlp.safetensors')), 'llama').net;
+    const glu = pa.io.loadPreset(pa.io.readTensorFile(fixture('llama_mlp.safetensors')), 'llama').net as pa.io.LoadedGlu;
     const xg = { data: randomNormal(rng(5), 3 * 4), shape: [3, 4] };
     const q = pa.gluOls(glu, { degree: 2, backend });
     const qb = pa.io.readApproximant(pa.io.writeApproximant(q, { net: glu }), { backend });
