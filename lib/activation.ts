@@ -5,6 +5,7 @@
  */
 import { invalidArgument } from './errors';
 
+/** The activation names the library integrates, in the native addon's wire order. */
 export const ACT_KINDS = [
   'relu',
   'gelu',
@@ -17,6 +18,7 @@ export const ACT_KINDS = [
   'softplus',
 ] as const;
 
+/** One of {@link ACT_KINDS}. */
 export type ActKind = (typeof ACT_KINDS)[number];
 
 /** Normalized activation: every parameter present. */
@@ -32,7 +34,14 @@ export interface Activation {
 export type ActivationSpec =
   | ActKind
   | 'silu'
-  | { name: ActKind | 'silu'; threshold?: number; slope?: number };
+  | {
+      /** The activation's name. */
+      name: ActKind | 'silu';
+      /** jump_relu: φ(y) = y·1{y > threshold} (default 1). */
+      threshold?: number;
+      /** leaky_relu: φ(y) = slope·y for y ≤ 0 (default 0.01). */
+      slope?: number;
+    };
 
 export const MAX_DERIV_ORDER = 8;
 export const MAX_POLY_ORDER = 8;

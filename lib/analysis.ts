@@ -14,11 +14,13 @@ import { parseInput } from './validate';
 
 /** Which backend's gemm the toolkit uses ('auto': native where it loads); as pa.linalg.gemm. */
 export interface AnalysisOptions {
+  /** Backend of the large products: 'auto' (default), 'cuda', 'native' or 'js'. */
   backend?: GemmOptions['backend'];
 }
 
 /** A Gaussian mixture input in the form the fits take, as {@link fitClassMixture} returns it. */
 export interface ClassMixture {
+  /** Always 'mixture' (an {@link InputSpec}). */
   type: 'mixture';
   /** [K] class frequencies n_k / n (they sum to 1). */
   weights: ResultTensor;
@@ -36,6 +38,7 @@ export interface ClassMixture {
 
 /** A single Gaussian input in the form the fits take. */
 export interface GaussianInput {
+  /** Always 'gaussian' (an {@link InputSpec}). */
   type: 'gaussian';
   /** [in] */
   mean: ResultTensor;

@@ -10,8 +10,10 @@ import { describeValue, invalidArgument } from './errors';
 import { QuadraticApproximant, ResultTensor } from './fit';
 import * as js from './js/eigen';
 
+/** How {@link interactionEigen} computes: form G_o ('dense'), matrix-free ('lanczos'), or choose ('auto'). */
 export type EigenMethod = 'auto' | 'dense' | 'lanczos';
 
+/** Options of {@link interactionEigen}. */
 export interface InteractionEigenOptions {
   /** Number of eigenpairs, 1..in (default 10, or in when in < 10). */
   k?: number;
@@ -30,6 +32,7 @@ export interface InteractionEigenOptions {
   maxIter?: number;
 }
 
+/** Top-k eigenpairs of an output's interaction matrix, as {@link interactionEigen} returns them. */
 export interface InteractionEigenResult {
   /** [k] eigenvalues, |λ| descending (ties: positive first). */
   values: Float64Array;

@@ -7,7 +7,9 @@ import { addonFor, resolveBackend } from './backend';
 import { invalidArgument } from './errors';
 import * as js from './js/integrals';
 
+/** Options of the Gaussian integrals ({@link ev}, {@link primeEv}, {@link derivEv}, {@link polyEv}). */
 export interface IntegralOptions {
+  /** 'auto' (default), 'cuda', 'native' or 'js'. */
   backend?: 'auto' | 'cuda' | 'native' | 'js';
 }
 

@@ -8,9 +8,13 @@ import type { ResultTensor } from './fit';
 import * as js from './js/linalg';
 import { TensorLike, toTensor, shapeText } from './tensor';
 
+/** Options of {@link gemm}: C = alpha · op(A) · op(B). */
 export interface GemmOptions {
+  /** Use Aᵀ (default false). */
   transA?: boolean;
+  /** Use Bᵀ (default false). */
   transB?: boolean;
+  /** Scale of the product (default 1). */
   alpha?: number;
   /** 'auto' (default) runs products of ≥ CUDA_AUTO_MIN_WORK multiply-adds on the GPU when present. */
   backend?: BackendRequest;

@@ -7,11 +7,15 @@ import { argumentError, invalidArgument } from './errors';
 
 export type NestedArray = number | readonly NestedArray[];
 
+/** A row-major tensor. */
 export interface Tensor {
+  /** Row-major values. */
   data: Float64Array | Float32Array;
+  /** Dimensions; their product is data.length. */
   shape: readonly number[];
 }
 
+/** What the API accepts as a tensor: `{ data, shape }`, a 1-D typed array, or nested arrays of numbers. */
 export type TensorLike = Tensor | Float64Array | Float32Array | readonly NestedArray[];
 
 /** A parsed tensor: float64 data in row-major order and its shape. */

@@ -8,27 +8,60 @@ import type { FitOptions, GluData, InputData, MlpData } from './js/fit';
 import { expectShape, F64Tensor, TensorLike, toTensor } from './tensor';
 import type { ActivationSpec } from './activation';
 
+/** An MLP f(x) = W2 φ(W1 x + b1) + b2, in PyTorch nn.Linear orientation (see `io.loadMlp` for files). */
 export interface MlpSpec {
+  /** [hidden, in] */
   W1: TensorLike;
+  /** [hidden] (default zeros). */
   b1?: TensorLike | null;
+  /** [out, hidden] */
   W2: TensorLike;
+  /** [out] (default zeros). */
   b2?: TensorLike | null;
+  /** The activation φ. */
   act: ActivationSpec;
 }
 
+/** A gated linear unit f(x) = W2 (φ(W x + b1) ⊙ (V x + b2)) (see `io.loadGlu` for files). */
 export interface GluSpec {
+  /** Gate weight [hidden, in]: the activated branch (LLaMA's gate_proj). */
   W: TensorLike;
+  /** Value weight [hidden, in] (LLaMA's up_proj). */
   V: TensorLike;
+  /** Gate bias [hidden] (default zeros). */
   b1?: TensorLike | null;
+  /** Value bias [hidden] (default zeros). */
   b2?: TensorLike | null;
+  /** Output projection [out, hidden] (LLaMA's down_proj); without it the outputs are the hidden units. */
   W2?: TensorLike | null;
+  /** The gate's activation φ. */
   act: ActivationSpec;
 }
 
+/** The input law x follows: the standard normal, one Gaussian, or a Gaussian mixture. */
 export type InputSpec =
-  | { type: 'standard' }
-  | { type: 'gaussian'; mean?: TensorLike | null; cov?: TensorLike | null }
-  | { type: 'mixture'; weights?: TensorLike | null; means: TensorLike; covs?: TensorLike | null };
+  | {
+      /** N(0, I). */
+      type: 'standard';
+    }
+  | {
+      /** N(mean, cov). */
+      type: 'gaussian';
+      /** [in] (default zeros). */
+      mean?: TensorLike | null;
+      /** [in, in], symmetric positive semidefinite, singular allowed (default I). */
+      cov?: TensorLike | null;
+    }
+  | {
+      /** Σ_k weights_k N(means_k, covs_k). */
+      type: 'mixture';
+      /** [K], normalized to sum 1 (default equal). */
+      weights?: TensorLike | null;
+      /** [K, in] */
+      means: TensorLike;
+      /** [K, in, in] (default identities). */
+      covs?: TensorLike | null;
+    };
 
 /** Relative tolerance of the covariance symmetry check. */
 export const SYMMETRY_TOL = 1e-10;
@@ -153,9 +186,13 @@ export function parseInput(spec: unknown, n: number): InputData {
   throw invalidArgument('input.type', "one of 'standard', 'gaussian', 'mixture'", type, RangeError);
 }
 
+/** Options every fit takes. */
 export interface CommonOptions {
+  /** Polynomial degree, 1..8 (GLU 1..7; default 1). */
   degree?: number;
+  /** The input law (default the standard normal). */
   input?: InputSpec;
+  /** 'auto' (default), 'cuda', 'native' or 'js'. */
   backend?: 'auto' | 'cuda' | 'native' | 'js';
   /** Relative eigenvalue cutoff of the minimum-norm mixture solve (default 1e-10). */
   rcond?: number;

@@ -12,6 +12,7 @@ import { NotPsdError } from './js/linalg';
 import * as js from './js/variance';
 import { InputSpec, MlpSpec, parseInput, parseMlp } from './validate';
 
+/** Options of {@link varianceExplained}. */
 export interface VarianceExplainedOptions {
   /** 'auto' (default), 'native' or 'js'. */
   backend?: 'auto' | 'cuda' | 'native' | 'js';
@@ -26,6 +27,7 @@ export interface VarianceExplainedOptions {
   pairTol?: number;
 }
 
+/** Variance of a layer and of its approximant per degree, as {@link varianceExplained} returns it. */
 export interface VarianceExplainedResult {
   /** The approximant's degree n. */
   degree: number;
@@ -38,7 +40,14 @@ export interface VarianceExplainedResult {
   /** [degree, out] row-major: byDegree[(k−1)·out + o] is the variance of the degree-k Hermite term. */
   byDegree: Float64Array;
   /** How the pair covariances (i ≤ j) were computed: closed form, Mehler series, quadrature. */
-  pairs: { closed: number; series: number; quadrature: number };
+  pairs: {
+    /** Pairs in closed form. */
+    closed: number;
+    /** Pairs by the Mehler series. */
+    series: number;
+    /** Pairs by adaptive quadrature. */
+    quadrature: number;
+  };
   /** The backend that computed it. */
   backend: BackendName;
 }

@@ -8,6 +8,7 @@
 /** The float element types the readers decode and the writers encode. */
 export type FloatDtype = 'F64' | 'F32' | 'F16' | 'BF16';
 
+/** Every {@link FloatDtype}, widest first. */
 export const FLOAT_DTYPES: readonly FloatDtype[] = ['F64', 'F32', 'F16', 'BF16'];
 
 /** Bytes per element of every safetensors dtype (those not in FLOAT_DTYPES are rejected on read). */

@@ -58,26 +58,39 @@ export interface GluNames {
 
 /** A float64 tensor loaded from a file. */
 export interface LoadedTensor {
+  /** Row-major float64 values. */
   data: Float64Array;
+  /** Dimensions. */
   shape: number[];
 }
 
 /** An MLP as {@link ols} takes it, with the tensors loaded. */
 export interface LoadedMlp extends MlpSpec {
+  /** [hidden, in] */
   W1: LoadedTensor;
+  /** [hidden], or null when the layer has no bias. */
   b1: LoadedTensor | null;
+  /** [out, hidden] */
   W2: LoadedTensor;
+  /** [out], or null. */
   b2: LoadedTensor | null;
+  /** The activation, as given. */
   act: ActivationSpec;
 }
 
 /** A GLU as {@link gluOls} takes it, with the tensors loaded. */
 export interface LoadedGlu extends GluSpec {
+  /** Gate weight [hidden, in] (activated). */
   W: LoadedTensor;
+  /** Value weight [hidden, in]. */
   V: LoadedTensor;
+  /** Gate bias [hidden], or null. */
   b1: LoadedTensor | null;
+  /** Value bias [hidden], or null. */
   b2: LoadedTensor | null;
+  /** Output projection [out, hidden], or null (the outputs are the hidden units). */
   W2: LoadedTensor | null;
+  /** The gate's activation, as given. */
   act: ActivationSpec;
 }
 
@@ -227,6 +240,7 @@ export function loadGlu(tensors: TensorSource, names: GluNames): LoadedGlu {
 /** The layouts {@link loadPreset} knows. */
 export type PresetName = 'sequential' | 'gpt2' | 'llama';
 
+/** The preset names, in documentation order. */
 export const PRESETS: readonly PresetName[] = ['sequential', 'gpt2', 'llama'];
 
 /** Options of {@link presetNames} and {@link loadPreset}. */
@@ -248,10 +262,38 @@ export interface PresetOptions {
 }
 
 /** Which kind of layer and the tensor names to load it from. */
-export type LayerNames = { kind: 'mlp'; names: MlpNames } | { kind: 'glu'; names: GluNames };
+export type LayerNames =
+  | {
+      /** An MLP. */
+      kind: 'mlp';
+      /** Its tensor names. */
+      names: MlpNames;
+    }
+  | {
+      /** A GLU. */
+      kind: 'glu';
+      /** Its tensor names. */
+      names: GluNames;
+    };
 
 /** A loaded layer: its kind, the spec for ols / gluOls, and the names it came from. */
-export type LoadedLayer = { kind: 'mlp'; net: LoadedMlp; names: MlpNames } | { kind: 'glu'; net: LoadedGlu; names: GluNames };
+export type LoadedLayer =
+  | {
+      /** An MLP: fit it with {@link ols}. */
+      kind: 'mlp';
+      /** The spec {@link ols} takes. */
+      net: LoadedMlp;
+      /** The tensor names it was loaded from. */
+      names: MlpNames;
+    }
+  | {
+      /** A GLU: fit it with {@link gluOls}. */
+      kind: 'glu';
+      /** The spec {@link gluOls} takes. */
+      net: LoadedGlu;
+      /** The tensor names it was loaded from. */
+      names: GluNames;
+    };
 
 function presetDefaults(preset: PresetName): { prefix: string; activation: ActivationSpec | undefined } {
   if (preset === 'gpt2') return { prefix: '', activation: 'gelu' };

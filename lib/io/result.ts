@@ -66,7 +66,9 @@ export interface ApproximantWriteOptions {
 
 /** Tensors and metadata of a fit, ready for {@link writeSafetensors}. */
 export interface ApproximantTensors {
+  /** Tensor name → float64 `{ data, shape }`, in file order. */
   tensors: Map<string, LoadedTensor>;
+  /** String metadata (`__metadata__`). */
   metadata: Record<string, string>;
 }
 

@@ -9,7 +9,9 @@ import { shapeText } from '../tensor';
 
 /** A tensor read from a file: float64 data (row-major) and the dtype it was stored in. */
 export interface WeightTensor {
+  /** Row-major float64 values (exact conversions of the stored ones). */
   data: Float64Array;
+  /** Dimensions as stored ([] for a scalar). */
   shape: number[];
   /** The stored element type: 'F64', 'F32', 'F16' or 'BF16' (npy: f8, f4, f2 map to these). */
   dtype: string;
@@ -17,8 +19,11 @@ export interface WeightTensor {
 
 /** Name, stored dtype and shape of a tensor, known without decoding it. */
 export interface TensorInfo {
+  /** The tensor's name in the file (npz: the entry without '.npy'). */
   readonly name: string;
+  /** Stored dtype: 'F64', 'F32', 'F16', 'BF16', or what the file says for others ('I64', '<i8'…). */
   readonly dtype: string;
+  /** Dimensions. */
   readonly shape: readonly number[];
 }
 
@@ -167,7 +172,12 @@ export function numel(shape: readonly number[]): number {
 
 /** A tensor to write: `{ data, shape }` or a 1-D typed array / array of numbers. */
 export type WritableTensor =
-  | { data: ArrayLike<number>; shape: readonly number[] }
+  | {
+      /** Row-major values (NaN and ±Infinity are written as they are). */
+      data: ArrayLike<number>;
+      /** Dimensions; their product must equal data.length. */
+      shape: readonly number[];
+    }
   | Float64Array
   | Float32Array
   | readonly number[];
