@@ -357,7 +357,7 @@ async function runFit(args: string[], io: CliStreams): Promise<number> {
     tol: num(v, 'tol', 'a number in (0, 1)', (x) => x > 0 && x < 1),
     maxIter: int(v, 'max-iter', 1, 1e9),
   };
-  let lastProgress = 0;
+  let lastProgress = -Infinity;
   opts.onProgress = ({ iter, residual }) => {
     const now = performance.now();
     if (now - lastProgress < 250) return;
