@@ -32,7 +32,12 @@ export const DTYPE_BYTES: Readonly<Record<string, number>> = {
 
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** float16 bits → the float64 value they encode (exact). */
+/**
+ * float16 bits → the float64 value they encode (exact).
+ * @param h the 16 bits (sign, 5 exponent, 10 mantissa).
+ * @returns the value (±Infinity, NaN, subnormals included).
+ * @example pa.io.halfToNumber(0x3c00)   // 1
+ */
 export function halfToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
@@ -45,7 +50,12 @@ export function halfToNumber(h: number): number {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** bfloat16 bits → the float64 value they encode (exact: bf16 is the top half of a float32). */
+/**
+ * bfloat16 bits → the float64 value they encode (exact: bf16 is the top half of a float32).
+ * @param h the 16 bits (sign, 8 exponent, 7 mantissa).
+ * @returns the value.
+ * @example pa.io.bfloat16ToNumber(0x3f80)   // 1
+ */
 export function bfloat16ToNumber(h: number): number {
   u32[0] = (h & 0xffff) << 16;
   return f32[0];
@@ -90,12 +100,24 @@ function encodeSmallFloat(x: number, mant: number, expBits: number): number {
   return signBit | (field << mant) | (n - 2 ** mant);
 }
 
-/** float64 → float16 bits, round to nearest even (matches numpy's float64 → float16 cast). */
+/**
+ * float64 → float16 bits, rounded to nearest, ties to even (as numpy's float64 → float16 cast);
+ * beyond 65504 + half an ulp → ±Infinity.
+ * @param x any number.
+ * @returns the 16 bits.
+ * @example pa.io.numberToHalf(0.1)   // 0x2e66
+ */
 export function numberToHalf(x: number): number {
   return encodeSmallFloat(x, 10, 5);
 }
 
-/** float64 → bfloat16 bits, round to nearest even directly from float64. */
+/**
+ * float64 → bfloat16 bits, rounded to nearest, ties to even, directly from float64 (no double
+ * rounding through float32).
+ * @param x any number.
+ * @returns the 16 bits.
+ * @example pa.io.numberToBfloat16(1 + 2 ** -8)   // 0x3f80 (a tie, to even)
+ */
 export function numberToBfloat16(x: number): number {
   return encodeSmallFloat(x, 7, 8);
 }

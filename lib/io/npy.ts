@@ -23,7 +23,12 @@ export function npyDtypeName(descr: string): string {
   return (m && NPY_FLOATS[m[1]]) || descr;
 }
 
-/** Whether the bytes start with the .npy magic. */
+/**
+ * Whether the bytes start with the .npy magic "\x93NUMPY".
+ * @param bytes a file's first bytes (6 suffice).
+ * @returns true for a .npy file.
+ * @example pa.io.isNpy(fs.readFileSync('W1.npy'))   // true
+ */
 export function isNpy(bytes: Uint8Array): boolean {
   return bytes.length >= 6 && MAGIC.every((b, i) => bytes[i] === b);
 }

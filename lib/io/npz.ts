@@ -8,7 +8,12 @@ import { argumentError, invalidArgument } from '../errors';
 import { NpyDtype, npyDtypeName, parseNpyHeader, readNpy, writeNpy } from './npy';
 import { parseWriteDtype, TensorEntry, TensorSet, writableEntries, WritableTensors } from './tensors';
 
-/** Whether the bytes start like a zip archive (local file header or an empty archive's end record). */
+/**
+ * Whether the bytes start like a zip archive (a local file header, or an empty archive's end record).
+ * @param bytes a file's first bytes (4 suffice).
+ * @returns true for a zip (.npz) file.
+ * @example pa.io.isZip(fs.readFileSync('arrays.npz'))   // true
+ */
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }

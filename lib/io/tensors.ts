@@ -129,6 +129,11 @@ function editDistance(a: string, b: string): number {
 /**
  * Up to `max` names close to `name`: names that end with it or it ends with (a prefix added or
  * missing), then by edit distance within 40% of the name's length.
+ * @param name the name looked for.
+ * @param names the names there are.
+ * @param max how many to return (default 5).
+ * @returns the close names, closest first.
+ * @example pa.io.closeNames('0.weight', ['mlp.0.weight', 'mlp.2.weight', 'embed'])   // ['mlp.0.weight']
  */
 export function closeNames(name: string, names: readonly string[], max = 5): string[] {
   const scored: [number, string][] = [];
