@@ -20,7 +20,7 @@ export interface InteractionEigenOptions {
   /**
    * 'dense' forms G_o (in² memory, O(in²·hidden + in³) time); 'lanczos' never does (O(in·basis)
    * memory, O(in·hidden) per product with G_o); 'auto' (default) picks dense when
-   * in ≤ {@link DENSE_MAX_IN} (4096 cuda, 1024 native, 256 js) or k ≥ in/4, else lanczos.
+   * in ≤ 4096 (cuda), 1024 (native) or 256 (js) or k ≥ in/4, else lanczos.
    */
   method?: EigenMethod;
   /** Lanczos: stop when every wanted residual ‖G v − λ v‖ ≤ tol·|λ_max| (default 1e-10). */
