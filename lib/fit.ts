@@ -381,7 +381,7 @@ function mixtureAbortError(signal: AbortSignal | null | undefined, e?: unknown):
 
 function fromNativeMixture(job: Job, raw: { alpha: Float64Array; beta: Float64Array; dense: Float64Array; solve: SolveInfo }): QuadraticApproximant {
   const { in: n, out } = job.net;
-  const data: jsq.QuadraticFitData = { in: n, hidden: 0, out, alpha: raw.alpha, beta: raw.beta, W: new Float64Array(0), V: null, a: new Float64Array(0), b: null, dense: raw.dense, solve: raw.solve };
+  const data: jsq.QuadraticFitData = { in: n, hidden: 0, out, alpha: raw.alpha, beta: raw.beta, W: new Float64Array(0), V: null, a: new Float64Array(0), b: null, dense: raw.dense, solve: { ...raw.solve, solution: jsm.mixtureSolution(raw.solve.ridge) } };
   return wrapMixture(job, data);
 }
 

@@ -222,6 +222,8 @@ describe.each(backends)('exact mixture quadratics on %s', (backend) => {
     const q = pa.ols(mlpSpec(net), { degree: 2, input: mixtureInput(mix, n), backend, tol: 1e-11 });
     expect(q.solve.converged).toBe(true);
     expect(q.solve.ridge).toBe(0);
+    expect(q.solve.solution).toBe('minimum-norm');
+    expect(q.solve.rank).toBe(n - 1); // the data's affine hull: the hyperplane x_3 = 0.5
     const theta = denseSolve(n, 2, mix, (k) => pa.ols(mlpSpec(net), { degree: 2, input: gaussianOf(mix, n, k), backend }));
     // Unique on the support: compare predictions on mixture samples.
     const { X, rows } = sampleMixture(mix, n, 200, rng);
@@ -235,6 +237,7 @@ describe.each(backends)('exact mixture quadratics on %s', (backend) => {
     expect(maxRelDiff(q.predict({ data: X, shape: [rows, n] }).data, ref)).toBeLessThan(1e-7);
     const qr = pa.ols(mlpSpec(net), { degree: 2, input: mixtureInput(mix, n), backend, ridge: 1e-6 });
     expect(qr.solve.ridge).toBe(1e-6);
+    expect(qr.solve.solution).toBe('ridge');
     expect(qr.solve.converged).toBe(true);
     expect(maxRelDiff(qr.predict({ data: X, shape: [rows, n] }).data, ref)).toBeLessThan(1e-3);
   });

@@ -60,7 +60,10 @@ export interface SolveInfo {
   residual?: number;
   converged?: boolean;
   seconds?: number;
-  preconditioner?: string;
+  /** PCG restarts from the recomputed true residual. */
+  restarts?: number;
+  /** 'minimum-norm' (no ridge) or 'ridge'. */
+  solution?: 'minimum-norm' | 'ridge';
 }
 
 export interface LinearFitData {

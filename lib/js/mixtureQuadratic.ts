@@ -47,6 +47,17 @@ export interface MixtureSolveInfo extends SolveInfo {
   residual: number;
   converged: boolean;
   seconds: number;
+  /**
+   * 'minimum-norm': no ridge; on the data's affine hull, the solution of least
+   * moment-matched-Gaussian norm among the least-squares ones. 'ridge': ridge > 0 in the whitened
+   * coordinates.
+   */
+  solution: 'minimum-norm' | 'ridge';
+}
+
+/** Which solution a mixture solve with this ridge returns. */
+export function mixtureSolution(ridge: number): 'minimum-norm' | 'ridge' {
+  return ridge > 0 ? 'ridge' : 'minimum-norm';
 }
 
 export const MIXTURE_DEFAULTS = { tol: 1e-8, maxIter: 500, memoryLimit: 4 * 2 ** 30 };
@@ -487,6 +498,7 @@ function* mixtureFit(prob: MixtureProblem): Generator<void, QuadraticFitData> {
     residual: pr.residual,
     converged: pr.residual <= opt.tol,
     seconds: (Date.now() - t0) / 1000,
+    solution: mixtureSolution(fit.ridge),
     ridge: fit.ridge,
     rank: wm.r,
     cutoff: wm.cutoff,
