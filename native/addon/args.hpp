@@ -243,6 +243,22 @@ void register_cuda(Napi::Env env, Napi::Object exports);
 #endif
 
 
+// Runs body on a worker thread: an exception becomes its Failure and message (Failure::None if
+// body returned), since nothing may be thrown out of AsyncWorker::Execute.
+template <class F>
+inline Failure capture(F body, std::string& message) {
+  try {
+    body();
+    return Failure::None;
+  } catch (const std::exception& e) {
+    message = e.what();
+    return classify(e);
+  } catch (...) {
+    message = "unknown native error";
+    return Failure::Other;
+  }
+}
+
 // Runs run(*args) on a worker thread and settles a Promise with to_js(env, result); every C++
 // exception becomes a coded rejection, nothing escapes into Node. `args` owns copies of its
 // arrays, so the worker never touches JS memory.
@@ -260,15 +276,9 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
 
   void Execute() override {
-    try {
-      result_ = run_(*args_);
-    } catch (const std::exception& e) {
-      failure_ = classify(e);
-      SetError(e.what());
-    } catch (...) {
-      failure_ = Failure::Other;
-      SetError("unknown native error");
-    }
+    std::string message;
+    failure_ = capture([&] { result_ = run_(*args_); }, message);
+    if (failure_ != Failure::None) SetError(message);
   }
   void OnOK() override { deferred_.Resolve(to_js_(Env(), result_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(failure_to_js(Env(), failure_, e.Message()).Value()); }

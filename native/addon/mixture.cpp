@@ -107,23 +107,23 @@ class MixtureWorker : public Napi::AsyncProgressQueueWorker<Progress> {
   std::shared_ptr<std::atomic<bool>> cancel_flag() { return cancel_; }
 
   void Execute(const ExecutionProgress& progress) override {
-    try {
-      args_->solve.cancel = cancel_.get();
-      args_->solve.progress = [&progress](int iter, double residual) {
-        Progress p{iter, residual};
-        progress.Send(&p, 1);
-      };
-      result_ = run_mixture(*args_);
-    } catch (const SolveCancelled& e) {
-      aborted_ = true;
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      failure_ = classify(e);
-      SetError(e.what());
-    } catch (...) {
-      failure_ = Failure::Other;
-      SetError("unknown native error");
-    }
+    args_->solve.cancel = cancel_.get();
+    args_->solve.progress = [&progress](int iter, double residual) {
+      Progress p{iter, residual};
+      progress.Send(&p, 1);
+    };
+    std::string message;
+    failure_ = capture(
+        [&] {
+          try {
+            result_ = run_mixture(*args_);
+          } catch (const SolveCancelled&) {
+            aborted_ = true;
+            throw;
+          }
+        },
+        message);
+    if (failure_ != Failure::None) SetError(message);
   }
 
   void OnProgress(const Progress* data, size_t count) override {

@@ -245,7 +245,7 @@ std::vector<double> shifted_bias(int rows, const double* W, const double* b, con
 
 // rhs = Σ π_k A_k(q_k), q_k fitted by `fit_component` under N(d_k, C_k).
 template <class FitComponent>
-void component_rhs(const WhitenedMixture& wm, int out, FitComponent fit_component, MomentMap& op, Quad& scratch, Quad& rhs) {
+void component_rhs(const WhitenedMixture& wm, FitComponent fit_component, MomentMap& op, Quad& scratch, Quad& rhs) {
   rhs.zero();
   for (const auto& comp : wm.comps) {
     InputDist d;
@@ -257,7 +257,6 @@ void component_rhs(const WhitenedMixture& wm, int out, FitComponent fit_componen
     load_quadratic(q, scratch);
     op.add_component(scratch, comp, rhs);
   }
-  (void)out;
 }
 
 struct PcgResult {
@@ -384,7 +383,7 @@ MixtureQuadraticFit mixture_fit(int n, int out, const InputDist& dist, const Fit
   MomentMap op(wm, out);
   Quad rhs(out, r), z(out, r);
   std::vector<Quad> work(4, Quad(out, r));
-  component_rhs(wm, out, [&](const InputDist& d) { return fit_component_in_y(wm, d); }, op, work[0], rhs);
+  component_rhs(wm, [&](const InputDist& d) { return fit_component_in_y(wm, d); }, op, work[0], rhs);
   PcgResult pr = pcg(wm, out, op, opt.ridge, rhs, z, sopt, work);
   work.clear();
   MixtureQuadraticFit fit;
