@@ -6,12 +6,16 @@
  * 20k mixture samples) of the exact fit vs the moment-matched Gaussian fit vs the N(0, I) fit.
  *
  *   node --import tsx bench/mixture.ts [--hidden 1024] [--samples 20000] [--backend native]
+ *                                      [--maxIter 500] [--pool 1] [--ridge 0]
+ *                                      [--dtype float64|float32]
+ *
+ * --pool p averages p×p pixel blocks first (p = 2: 196 inputs), a quick stand-in with the same
+ * kind of singular, class-structured mixture.
  */
 import * as pa from '../lib/index';
 import { factorCovariance } from '../lib/js/linalg';
 import { randomMlp, rng } from './setup';
 
-const PIXELS = 784;
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
   const i = args.indexOf(`--${name}`);
@@ -22,6 +26,12 @@ const samples = Number(arg('samples', '20000'));
 const maxIter = Number(arg('maxIter', '500'));
 const backend = arg('backend', 'native') as 'native' | 'js';
 const out = 10;
+const pool = Number(arg('pool', '1'));
+const ridge = Number(arg('ridge', '0'));
+const dtype = arg('dtype', 'float64') as 'float64' | 'float32';
+const side = 28 / pool;
+if (!Number.isInteger(side)) throw new Error('--pool must divide 28');
+const PIXELS = side * side;
 
 interface MnistClass {
   raw: number[];
@@ -38,7 +48,10 @@ function classStats() {
   for (let d = 0; d < K; d++) {
     const { raw, length } = mnist[d];
     weights[d] = length;
-    const X = Float64Array.from(raw);
+    const X = new Float64Array(length * n);
+    for (let r = 0; r < length; r++)
+      for (let i = 0; i < 28; i++)
+        for (let j = 0; j < 28; j++) X[r * n + Math.floor(i / pool) * side + Math.floor(j / pool)] += raw[r * 784 + i * 28 + j] / (pool * pool);
     for (let r = 0; r < length; r++) for (let i = 0; i < n; i++) means[d * n + i] += X[r * n + i] / length;
     for (let r = 0; r < length; r++) for (let i = 0; i < n; i++) X[r * n + i] -= means[d * n + i];
     const C = pa.linalg.gemm({ data: X, shape: [length, n] }, { data: X, shape: [length, n] }, { transA: true, alpha: 1 / length, backend }).data;
@@ -122,6 +135,8 @@ async function main() {
     backend,
     tol: 1e-8,
     maxIter,
+    ridge,
+    dtype,
     onProgress: ({ iter, residual }) => {
       log.push(`${iter}:${residual.toExponential(2)}`);
       if (iter % 5 === 0) console.log(`  iter ${iter}: residual ${residual.toExponential(3)} at ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -257,6 +257,31 @@ describe.each(backends)('exact mixture quadratics on %s', (backend) => {
     expect(maxRelDiff(q.predict({ data: X, shape: [rows, n] }).data, Y)).toBeLessThan(1e-8);
   });
 
+  it('block CG with dependent outputs: a repeated output and an all-zero one (the dropped directions)', () => {
+    const rng = new Rng(73);
+    const n = 4;
+    const h = 6;
+    const base = randomMlp(rng, n, h, 2, 'relu', 1.2);
+    // Outputs [f0, f1, f0, 0]: the right-hand sides are rank 2, so the search block loses two
+    // directions at once and the zero output has nothing to solve for.
+    const W2 = new Float64Array(4 * h);
+    W2.set(base.W2.subarray(0, 2 * h), 0);
+    W2.set(base.W2.subarray(0, h), 2 * h);
+    const net = { ...base, out: 4, W2, b2: Float64Array.of(base.b2[0], base.b2[1], base.b2[0], 0) };
+    const mix = randomMixture(rng, n, 3);
+    const q = pa.ols(mlpSpec(net), { degree: 2, input: mixtureInput(mix, n), backend, tol: 1e-12 });
+    expect(q.solve.converged).toBe(true);
+    const q2 = pa.ols(mlpSpec(base), { degree: 2, input: mixtureInput(mix, n), backend, tol: 1e-12 });
+    const th = thetaOf(q);
+    const th2 = thetaOf(q2);
+    const p = th.length / 4;
+    const ref = Float64Array.from([...th2, ...th2.subarray(0, p), ...new Float64Array(p)]);
+    expect(maxRelDiff(th, ref)).toBeLessThan(1e-9);
+    expect(th.subarray(3 * p).every((v) => v === 0)).toBe(true);
+    const theta = denseSolve(n, 2, mix, (k) => pa.ols(mlpSpec(base), { degree: 2, input: gaussianOf(mix, n, k), backend }));
+    expect(maxRelDiff(th2, theta)).toBeLessThan(1e-8);
+  });
+
   it('progress, AbortSignal and the memory limit', async () => {
     const rng = new Rng(53);
     const n = 4;
@@ -298,6 +323,25 @@ describe('exact mixture quadratics across backends', () => {
     expect(maxRelDiff(exact.alpha, single.alpha)).toBeLessThan(1e-10);
     expect(maxRelDiff(exact.beta, single.beta)).toBeLessThan(1e-10);
     expect(maxRelDiff(quadraticGamma(exact), quadraticGamma(single))).toBeLessThan(1e-10);
+  });
+
+  it.runIf(backends.includes('native'))("dtype 'float32': the operator runs in float32 below residual 1e-2, the final residual is float64", () => {
+    const rng = new Rng(79);
+    const n = 7;
+    const net = randomMlp(rng, n, 10, 3, 'gelu', 1.3);
+    const mix = randomMixture(rng, n, 4);
+    const opts = { degree: 2 as const, input: mixtureInput(mix, n), backend: 'native' as const, tol: 1e-10 };
+    const q64 = pa.ols(mlpSpec(net), opts);
+    const q32 = pa.ols(mlpSpec(net), { ...opts, dtype: 'float32' });
+    expect(q64.solve.float32Iterations).toBe(0);
+    expect(q32.solve.float32Iterations).toBeGreaterThan(0);
+    expect(q32.solve.float32Iterations).toBeLessThanOrEqual(q32.solve.iterations!);
+    expect(q32.dtype).toBe('float32');
+    expect(q32.solve.converged).toBe(true);
+    expect(q32.solve.residual).toBeLessThanOrEqual(1e-10);
+    // Both solve the same equations to 1e-10: the solutions agree to the conditioning allows.
+    expect(maxRelDiff(thetaOf(q32), thetaOf(q64))).toBeLessThan(1e-7);
+    expect(pa.ols(mlpSpec(net), { ...opts, backend: 'js', dtype: 'float32' }).solve.float32Iterations).toBe(0);
   });
 
   it.runIf(backends.includes('native'))('native vs JS to 1e-10', () => {

@@ -62,6 +62,8 @@ export interface SolveInfo {
   seconds?: number;
   /** PCG restarts from the recomputed true residual. */
   restarts?: number;
+  /** Iterations whose operator ran in float32 (native with dtype 'float32'; JS: always 0). */
+  float32Iterations?: number;
   /** 'minimum-norm' (no ridge) or 'ridge'. */
   solution?: 'minimum-norm' | 'ridge';
 }

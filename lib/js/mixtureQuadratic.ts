@@ -13,8 +13,10 @@
  *     meet the negative-definite map Γ ↦ −2SΓS and break CG.
  *  4. hermitePreconditioner: the moment-matched Gaussian's inverse operator, N(0, I) in y:
  *     β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ (exact for K = 1).
- *  5. pcg: per-output PCG from zero, the true residual recomputed at the end and PCG restarted
- *     from it while above tol.
+ *  5. blockPcg: block PCG over the outputs from zero (breakdown-free: the search block is
+ *     re-orthonormalized every iteration, dependent directions dropped), the true residual
+ *     recomputed at the end and the iteration restarted from it while above tol. The native
+ *     solver's float32 operator (dtype 'float32') has no counterpart here: this one is float64.
  *  6. unwhitenQuadratic: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄.
  *
  * Without ridge, singular mixtures get the solution of least moment-matched-Gaussian norm on the
@@ -43,6 +45,11 @@ export interface MixtureSolveInfo extends SolveInfo {
   iterations: number;
   /** PCG restarts from the recomputed true residual. */
   restarts: number;
+  /**
+   * Iterations whose operator ran in float32: native with dtype 'float32', once the residual is
+   * below 1e-2 (the final residual is float64 either way). Always 0 here (JS computes in float64).
+   */
+  float32Iterations: number;
   /** The true relative residual max_o ‖b_o − M z_o‖/‖b_o‖, recomputed at the end. */
   residual: number;
   converged: boolean;
@@ -65,9 +72,13 @@ export const MIXTURE_DEFAULTS = { tol: 1e-8, maxIter: 500, memoryLimit: 4 * 2 **
 /** Float64 stacks the solve holds at once (z, r, y, p, w, rhs, Γ C scratch, the result, margin). */
 const STACKS = 9;
 
-/** Bytes the solve allocates for in, out, K (an upper bound: r ≤ in). */
-export function mixtureMemoryEstimate(n: number, out: number, K: number): number {
-  return 8 * (STACKS * out * (n * n + n + 1) + (K + 5) * n * n);
+/**
+ * Bytes the solve allocates for in, out, K (an upper bound: r ≤ in); single: the native float32
+ * operator's buffers too (Γ stack, Γ C stack, one C Γ C, the K float copies of C_k).
+ */
+export function mixtureMemoryEstimate(n: number, out: number, K: number, single = false): number {
+  const f32 = single ? 4 * (2 * out + K + 1) * n * n : 0;
+  return 8 * (STACKS * out * (n * n + n + 1) + (K + 5) * n * n) + f32;
 }
 
 /** Stacks of quadratics in the whitened coordinates: c [out], b [out, r], G [out, r, r]. */
@@ -207,9 +218,10 @@ class MomentMap {
     this.P2 = new Float64Array(wm.r * wm.r);
   }
 
-  /** Y += w · A(Z) under N(d, C). */
-  addComponent(Z: Quad, comp: WhitenedComponent, Y: Quad): void {
-    const { out, P1, P2 } = this;
+  /** Y += w · A(Z) under N(d, C), on the first `rows` stacked quadratics (all by default). */
+  addComponent(Z: Quad, comp: WhitenedComponent, Y: Quad, rows = this.out): void {
+    const { P1, P2 } = this;
+    const out = rows;
     const r = this.wm.r;
     const rr = r * r;
     const { w, d, C } = comp;
@@ -249,12 +261,12 @@ class MomentMap {
     }
   }
 
-  apply(Z: Quad, Y: Quad, ridge: number): void {
+  apply(Z: Quad, Y: Quad, ridge: number, rows = this.out): void {
     Y.c.fill(0);
     Y.b.fill(0);
     Y.G.fill(0);
-    for (const comp of this.wm.comps) this.addComponent(Z, comp, Y);
-    if (ridge > 0) axpy(this.out, this.wm.r, new Float64Array(this.out).fill(ridge), Z, Y);
+    for (const comp of this.wm.comps) this.addComponent(Z, comp, Y, rows);
+    if (ridge > 0) axpy(rows, this.wm.r, new Float64Array(rows).fill(ridge), Z, Y);
   }
 }
 
@@ -325,79 +337,110 @@ interface PcgResult {
   residual: number;
 }
 
+/** The block inner products M [mx, my] = (⟨X_a, Y_b⟩) over the first mx and my stacked quadratics. */
+function gram(mx: number, my: number, r: number, X: Quad, Y: Quad): Float64Array {
+  const M = new Float64Array(mx * my);
+  if (mx === 0 || my === 0) return M;
+  gemm(false, true, mx, my, 1, 1, X.c, Y.c, 0, M);
+  gemm(false, true, mx, my, r, 1, X.b, Y.b, 1, M);
+  gemm(false, true, mx, my, r * r, 1, X.G, Y.G, 1, M);
+  return M;
+}
+
+/** Y_b = Σ_a T[a, b] X_a + keep·Y_b for b < my (T [mx, my]); X and Y must be different stacks. */
+function combine(mx: number, my: number, r: number, T: Float64Array, X: Quad, keep: number, Y: Quad): void {
+  if (my === 0) return;
+  gemm(true, false, my, 1, mx, 1, T, X.c, keep, Y.c.subarray(0, my));
+  gemm(true, false, my, r, mx, 1, T, X.b, keep, Y.b.subarray(0, my * r));
+  gemm(true, false, my, r * r, mx, 1, T, X.G, keep, Y.G.subarray(0, my * r * r));
+}
+
 /**
- * Per-output PCG from zero (a generator: it yields after every iteration so that the async
- * driver can give the event loop a turn), then true-residual restarts while above tol.
+ * Pseudo-inverse of a small symmetric positive semidefinite matrix (eigenvalues below
+ * 1e-14·λ_max dropped: directions in the operator's null space carry nothing to solve for).
  */
-function* pcg(wm: WhitenedMixture, out: number, op: MomentMap, ridge: number, rhs: Quad, z: Quad, opt: MixtureSolveOptions): Generator<void, PcgResult> {
+function smallPinv(m: number, A: Float64Array): Float64Array {
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < i; j++) A[i * m + j] = A[j * m + i] = 0.5 * (A[i * m + j] + A[j * m + i]);
+  const { vals, vecs } = symmetricEigen(m, A);
+  const inv = new Float64Array(m * m);
+  const lmax = Math.max(0, ...vals);
+  for (let t = 0; t < m; t++) {
+    if (!(vals[t] > 1e-14 * lmax)) continue;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) inv[i * m + j] += (vecs[t * m + i] * vecs[t * m + j]) / vals[t];
+  }
+  return inv;
+}
+
+/**
+ * P[:rank] = an orthonormal basis of span(Z[:m]), from the eigendecomposition of the Gram matrix;
+ * directions with relative weight below 1e-12 (nearly dependent block columns, the breakdown of
+ * plain block CG) are dropped. Returns the rank kept.
+ */
+function orthonormalBasis(m: number, r: number, Z: Quad, P: Quad): number {
+  const { vals, vecs } = symmetricEigen(m, gram(m, m, r, Z, Z));
+  const lmax = Math.max(0, ...vals);
+  const keep: number[] = [];
+  for (let t = m - 1; t >= 0; t--) if (vals[t] > 1e-12 * lmax && vals[t] > 0) keep.push(t);
+  const k = keep.length;
+  const T = new Float64Array(m * k);
+  for (let j = 0; j < k; j++) for (let a = 0; a < m; a++) T[a * k + j] = vecs[keep[j] * m + a] / Math.sqrt(vals[keep[j]]);
+  combine(m, k, r, T, Z, 0, P);
+  return k;
+}
+
+/**
+ * Block PCG over the outputs (they share the operator): every output's iterate minimizes its
+ * error's energy norm over the sum of all outputs' Krylov spaces. Breakdown-free form: the search
+ * block is re-orthonormalized each iteration and dependent directions dropped. A generator: it
+ * yields after every iteration so that the async driver can give the event loop a turn. At the
+ * end the true residual is recomputed and the iteration restarted from it while above tol.
+ */
+function* blockPcg(wm: WhitenedMixture, out: number, op: MomentMap, ridge: number, rhs: Quad, z: Quad, opt: MixtureSolveOptions): Generator<void, PcgResult> {
   const r = wm.r;
   const res = newQuad(out, r);
-  const y = newQuad(out, r);
-  const p = newQuad(out, r);
-  const w = newQuad(out, r);
+  const Z = newQuad(out, r);
+  const P = newQuad(out, r);
+  const Q = newQuad(out, r);
   const bnorm = dots(out, r, rhs, rhs).map(Math.sqrt);
-  const result: PcgResult = { iterations: 0, restarts: 0, residual: 0 };
-  assign(res, rhs);
-  const active: boolean[] = new Array(out).fill(false);
-  const relative = (rr: Float64Array): number => {
+  const worstRelative = (): number => {
+    const rr = dots(out, r, res, res);
     let worst = 0;
-    for (let o = 0; o < out; o++) {
-      if (bnorm[o] === 0) {
-        active[o] = false;
-        continue;
-      }
-      const v = Math.sqrt(rr[o]) / bnorm[o];
-      active[o] = v > opt.tol;
-      worst = Math.max(worst, v);
-    }
+    for (let o = 0; o < out; o++) if (bnorm[o] > 0) worst = Math.max(worst, Math.sqrt(rr[o]) / bnorm[o]);
     return worst;
   };
-  let worst = relative(dots(out, r, res, res));
+  const result: PcgResult = { iterations: 0, restarts: 0, residual: 0 };
+  assign(res, rhs);
+  let worst = worstRelative();
   for (;;) {
-    hermitePreconditioner(out, r, res, y);
-    assign(p, y);
-    let rho = dots(out, r, res, y);
-    while (result.iterations < opt.maxIter && active.some((a) => a)) {
+    hermitePreconditioner(out, r, res, Z);
+    let k = orthonormalBasis(out, r, Z, P);
+    while (result.iterations < opt.maxIter && worst > opt.tol && k > 0) {
       if (opt.signal?.aborted) throw abortError(opt.signal);
-      op.apply(p, w, ridge);
-      const pw = dots(out, r, p, w);
-      const alpha = new Float64Array(out);
-      const malpha = new Float64Array(out);
-      for (let o = 0; o < out; o++) {
-        if (!active[o]) continue;
-        if (!(pw[o] > 0)) {
-          active[o] = false; // p in the operator's null space: nothing left to gain here
-          continue;
-        }
-        alpha[o] = rho[o] / pw[o];
-        malpha[o] = -alpha[o];
-      }
-      axpy(out, r, alpha, p, z);
-      axpy(out, r, malpha, w, res);
-      const was = active.slice();
-      worst = relative(dots(out, r, res, res));
-      for (let o = 0; o < out; o++) active[o] = active[o] && was[o];
+      op.apply(P, Q, ridge, k);
+      const Gi = smallPinv(k, gram(k, k, r, P, Q));
+      const alpha = new Float64Array(k * out);
+      gemm(false, false, k, out, k, 1, Gi, gram(k, out, r, P, res), 0, alpha);
+      combine(k, out, r, alpha, P, 1, z);
+      combine(k, out, r, alpha.map((a) => -a), Q, 1, res);
+      worst = worstRelative();
       result.iterations++;
       opt.onProgress?.({ iter: result.iterations, residual: worst });
-      hermitePreconditioner(out, r, res, y);
-      const rhoNew = dots(out, r, res, y);
-      const rr = r * r;
-      for (let o = 0; o < out; o++) {
-        if (!active[o]) continue;
-        const beta = rho[o] > 0 ? rhoNew[o] / rho[o] : 0;
-        p.c[o] = y.c[o] + beta * p.c[o];
-        for (let i = o * r; i < (o + 1) * r; i++) p.b[i] = y.b[i] + beta * p.b[i];
-        for (let i = o * rr; i < (o + 1) * rr; i++) p.G[i] = y.G[i] + beta * p.G[i];
-      }
-      rho = rhoNew;
       yield;
+      if (worst <= opt.tol) break;
+      hermitePreconditioner(out, r, res, Z);
+      const beta = new Float64Array(k * out);
+      gemm(false, false, k, out, k, -1, Gi, gram(k, out, r, Q, Z), 0, beta);
+      combine(k, out, r, beta, P, 1, Z);
+      k = orthonormalBasis(out, r, Z, P);
     }
     // The recurrence drifts from b − Mz: recompute, and restart from there if above tol.
-    op.apply(z, w, ridge);
-    for (let i = 0; i < res.c.length; i++) res.c[i] = rhs.c[i] - w.c[i];
-    for (let i = 0; i < res.b.length; i++) res.b[i] = rhs.b[i] - w.b[i];
-    for (let i = 0; i < res.G.length; i++) res.G[i] = rhs.G[i] - w.G[i];
-    worst = relative(dots(out, r, res, res));
+    op.apply(z, Q, ridge);
+    for (let i = 0; i < res.c.length; i++) res.c[i] = rhs.c[i] - Q.c[i];
+    for (let i = 0; i < res.b.length; i++) res.b[i] = rhs.b[i] - Q.b[i];
+    for (let i = 0; i < res.G.length; i++) res.G[i] = rhs.G[i] - Q.G[i];
+    worst = worstRelative();
     result.residual = worst;
     if (worst <= opt.tol || result.iterations >= opt.maxIter || result.restarts >= 8) break;
     result.restarts++;
@@ -489,12 +532,13 @@ function* mixtureFit(prob: MixtureProblem): Generator<void, QuadraticFitData> {
   const z = newQuad(out, wm.r);
   componentRhs(wm, componentFitter(prob, wm), op, newQuad(out, wm.r), rhs);
   yield;
-  const pr = yield* pcg(wm, out, op, fit.ridge, rhs, z, opt);
+  const pr = yield* blockPcg(wm, out, op, fit.ridge, rhs, z, opt);
   const { alpha, beta, G } = unwhitenQuadratic(wm, out, z);
   const solve: MixtureSolveInfo = {
     method: 'mixture-cg',
     iterations: pr.iterations,
     restarts: pr.restarts,
+    float32Iterations: 0,
     residual: pr.residual,
     converged: pr.residual <= opt.tol,
     seconds: (Date.now() - t0) / 1000,

@@ -48,6 +48,7 @@ Napi::Value mixture_to_js(Napi::Env env, const MixtureQuadraticFit& f) {
   Napi::Object s = solve_to_js(env, f.solve);
   s.Set("iterations", f.info.iterations);
   s.Set("restarts", f.info.restarts);
+  s.Set("float32Iterations", f.info.single_iterations);
   s.Set("residual", f.info.residual);
   s.Set("converged", f.info.converged);
   s.Set("seconds", f.info.seconds);
@@ -178,9 +179,10 @@ void register_mixture(Napi::Env env, Napi::Object exports) {
   exports.Set("mixtureQuadraticFitAsync", Napi::Function::New(env, MixtureAsync));
   exports.Set("mixtureMemoryEstimate", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return guarded(info, [&]() -> Napi::Value {
-                  if (info.Length() < 3) throw std::invalid_argument("expected (in, out, K)");
+                  if (info.Length() < 3) throw std::invalid_argument("expected (in, out, K[, single])");
                   auto num = [&](int i) { return info[i].As<Napi::Number>().Int32Value(); };
-                  return Napi::Number::New(info.Env(), mixture_memory_estimate(num(0), num(1), num(2)));
+                  const bool single = info.Length() > 3 && info[3].ToBoolean().Value();
+                  return Napi::Number::New(info.Env(), mixture_memory_estimate(num(0), num(1), num(2), single));
                 });
               }));
 }

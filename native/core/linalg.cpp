@@ -38,6 +38,17 @@ void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const dou
               m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
 }
 
+void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, const float* B,
+          float beta, float* C) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (long i = 0; i < static_cast<long>(m) * n; ++i) C[i] *= beta;
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+              m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
+}
+
 CovFactor factor_covariance(int n, const double* S, double psd_tol) {
   CovFactor f;
   f.n = n;

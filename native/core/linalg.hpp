@@ -9,6 +9,9 @@ namespace polyapprox {
 // C[m,n] = alpha * op(A) op(B) + beta * C, all row-major.
 void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const double* A,
           const double* B, double beta, double* C);
+// The same in float32 (sgemm), for products whose rounding a float64 check absorbs.
+void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, const float* B,
+          float beta, float* C);
 
 // Pivoted Cholesky factor of a symmetric PSD matrix S = F Fᵀ, F = P L with L [n, rank]
 // lower trapezoidal. Stored as the permutation and L so that products with F can use the

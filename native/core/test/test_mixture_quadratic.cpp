@@ -1,7 +1,9 @@
 // Core-level checks of the exact mixture quadratic: exact identities (a bilinear layer is its own
 // least-squares quadratic under any mixture; identical components reduce to the single-Gaussian
 // fit), cancellation and the memory check.
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -91,6 +93,34 @@ TEST_CASE("mixture quadratic: a bilinear GLU is reproduced exactly (full-rank an
       }
     }
   }
+}
+
+TEST_CASE("mixture quadratic: the float32 operator (FitOptions::single) still meets tol in float64") {
+  std::mt19937_64 rng(13);
+  std::normal_distribution<double> g;
+  const int n = 6, h = 7, out = 3;
+  std::vector<double> W(h * n), V(h * n), b1(h), b2(h), W2(out * h);
+  for (auto* v : {&W, &V, &b1, &b2, &W2})
+    for (double& x : *v) x = g(rng);
+  Glu net;
+  net.in = n, net.hidden = h, net.out = out;
+  net.W = W.data(), net.V = V.data(), net.b1 = b1.data(), net.b2 = b2.data(), net.W2 = W2.data();
+  net.act.kind = ActKind::Sigmoid;
+  RandomMixture m = random_mixture(rng, n, 4, false);
+  MixtureSolveOptions s;
+  s.tol = 1e-11;
+  FitOptions o64, o32;
+  o32.single = true;
+  MixtureQuadraticFit f64 = glu_mixture_quadratic_fit(net, dist_of(m), o64, s);
+  MixtureQuadraticFit f32 = glu_mixture_quadratic_fit(net, dist_of(m), o32, s);
+  CHECK(f64.info.single_iterations == 0);
+  CHECK(f32.info.single_iterations > 0);
+  CHECK(f32.info.converged);
+  CHECK(f32.info.residual <= 1e-11);
+  double scale = 0;
+  for (double v : f64.G) scale = std::max(scale, std::abs(v));
+  for (size_t i = 0; i < f64.G.size(); ++i) CHECK_CLOSE(f32.G[i], f64.G[i], 0, 1e-8 * scale);
+  for (size_t i = 0; i < f64.beta.size(); ++i) CHECK_CLOSE(f32.beta[i], f64.beta[i], 1e-8, 1e-8);
 }
 
 TEST_CASE("mixture quadratic: identical components give the single-Gaussian fit") {
