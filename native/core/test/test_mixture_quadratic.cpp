@@ -58,6 +58,20 @@ double eval_dense(const MixtureQuadraticFit& f, int o, const std::vector<double>
   }
   return y;
 }
+// A GLU with standard normal weights and biases; `net` points into the vectors.
+struct RandomGlu {
+  std::vector<double> W, V, b1, b2, W2;
+  Glu net;
+  RandomGlu(std::mt19937_64& rng, int n, int h, int out, ActKind act)
+      : W(h * n), V(h * n), b1(h), b2(h), W2(out * h) {
+    std::normal_distribution<double> g;
+    for (auto* v : {&W, &V, &b1, &b2, &W2})
+      for (double& x : *v) x = g(rng);
+    net.in = n, net.hidden = h, net.out = out;
+    net.W = W.data(), net.V = V.data(), net.b1 = b1.data(), net.b2 = b2.data(), net.W2 = W2.data();
+    net.act.kind = act;
+  }
+};
 }  // namespace
 
 TEST_CASE("mixture quadratic: a bilinear GLU is reproduced exactly (full-rank and singular mixtures)") {
@@ -65,13 +79,9 @@ TEST_CASE("mixture quadratic: a bilinear GLU is reproduced exactly (full-rank an
     std::mt19937_64 rng(flat ? 11 : 7);
     std::normal_distribution<double> g;
     const int n = 4, h = 5, out = 2;
-    std::vector<double> W(h * n), V(h * n), b1(h), b2(h), W2(out * h);
-    for (auto* v : {&W, &V, &b1, &b2, &W2})
-      for (double& x : *v) x = g(rng);
-    Glu net;
-    net.in = n, net.hidden = h, net.out = out;
-    net.W = W.data(), net.V = V.data(), net.b1 = b1.data(), net.b2 = b2.data(), net.W2 = W2.data();
-    net.act.kind = ActKind::Identity;
+    RandomGlu rg(rng, n, h, out, ActKind::Identity);
+    const Glu& net = rg.net;
+    const std::vector<double>&W = rg.W, &V = rg.V, &b1 = rg.b1, &b2 = rg.b2, &W2 = rg.W2;
     RandomMixture m = random_mixture(rng, n, 3, flat);
     MixtureSolveOptions s;
     s.tol = 1e-12;
@@ -97,15 +107,9 @@ TEST_CASE("mixture quadratic: a bilinear GLU is reproduced exactly (full-rank an
 
 TEST_CASE("mixture quadratic: the float32 operator (FitOptions::single) still meets tol in float64") {
   std::mt19937_64 rng(13);
-  std::normal_distribution<double> g;
-  const int n = 6, h = 7, out = 3;
-  std::vector<double> W(h * n), V(h * n), b1(h), b2(h), W2(out * h);
-  for (auto* v : {&W, &V, &b1, &b2, &W2})
-    for (double& x : *v) x = g(rng);
-  Glu net;
-  net.in = n, net.hidden = h, net.out = out;
-  net.W = W.data(), net.V = V.data(), net.b1 = b1.data(), net.b2 = b2.data(), net.W2 = W2.data();
-  net.act.kind = ActKind::Sigmoid;
+  const int n = 6;
+  RandomGlu rg(rng, n, 7, 3, ActKind::Sigmoid);
+  const Glu& net = rg.net;
   RandomMixture m = random_mixture(rng, n, 4, false);
   MixtureSolveOptions s;
   s.tol = 1e-11;
