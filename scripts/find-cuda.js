@@ -14,8 +14,9 @@
 //
 // POLYAPPROX_CUDA=0 turns the CUDA build off; POLYAPPROX_CUDA=1 requires it (a missing piece then
 // fails the build with the reason instead of silently building the CPU addon alone). Otherwise it
-// is built when a toolkit is found: $CUDA_PATH, $CUDA_HOME, /usr/local/cuda, or the prefix of the
-// nvcc on PATH, with cuBLAS and cuSOLVER (headers and libraries) either inside that toolkit, in the
+// is built when a toolkit is found: $CUDA_PATH, $CUDA_HOME, /usr/local/cuda, or the prefix of an
+// nvcc on PATH (every one, so a distribution's /usr/bin/nvcc with /usr/include and
+// /usr/lib/<triplet> is found behind an incomplete toolkit earlier on PATH), with cuBLAS and cuSOLVER (headers and libraries) either inside that toolkit, in the
 // prefixes listed in $POLYAPPROX_CUDA_LIBS (path-delimiter separated, each with include/ and lib/),
 // or in the NVIDIA pip packages of python3 (nvidia/cu13, nvidia/cu12, nvidia/cublas, ... as
 // installed with PyTorch). Architectures: $POLYAPPROX_CUDA_ARCH (e.g. "90" or "80,90"), else the
@@ -50,26 +51,35 @@ function run(cmd, args) {
   return r.stdout.trim();
 }
 
-/** Candidate toolkit roots, in order, each with why it is a candidate. */
+/**
+ * Candidate toolkit roots, in order, each with why it is a candidate: $CUDA_PATH, $CUDA_HOME,
+ * /usr/local/cuda (unless knownPaths is false), then the prefix of every nvcc on PATH: both the
+ * prefix of the file nvcc resolves to and the prefix of the PATH entry itself, since distribution
+ * packages put a wrapper in /usr/bin and the headers and libraries under /usr (Debian/Ubuntu's
+ * nvidia-cuda-toolkit: /usr/include, /usr/lib/x86_64-linux-gnu), while a machine may also have an
+ * incomplete toolkit earlier on PATH.
+ */
 function toolkitRoots(env, knownPaths) {
   const roots = [];
-  for (const key of ['CUDA_PATH', 'CUDA_HOME']) if (env[key]) roots.push([env[key], `$${key}`]);
-  if (knownPaths === false) return roots;
-  roots.push(['/usr/local/cuda', '/usr/local/cuda']);
+  const add = (root, via) => {
+    if (!roots.some(([r]) => r === root)) roots.push([root, via]);
+  };
+  for (const key of ['CUDA_PATH', 'CUDA_HOME']) if (env[key]) add(env[key], `$${key}`);
+  if (knownPaths !== false) add('/usr/local/cuda', '/usr/local/cuda');
   const onPath = (env.PATH || '')
     .split(path.delimiter)
     .filter(Boolean)
     .map((d) => path.join(d, 'nvcc'))
-    .find(isFile);
-  if (onPath) {
-    // /usr/local/bin/nvcc may be a wrapper script: ask nvcc itself where it lives when possible.
-    let real = onPath;
+    .filter(isFile);
+  for (const nvcc of onPath) {
+    let real = nvcc;
     try {
-      real = fs.realpathSync(onPath);
+      real = fs.realpathSync(nvcc);
     } catch (_) {
       /* keep the PATH entry */
     }
-    roots.push([path.dirname(path.dirname(real)), `nvcc on PATH (${onPath})`]);
+    add(path.dirname(path.dirname(real)), `nvcc on PATH (${nvcc})`);
+    add(path.dirname(path.dirname(nvcc)), `nvcc on PATH (${nvcc})`);
   }
   return roots;
 }
@@ -159,8 +169,8 @@ function archFlags(list) {
 
 /**
  * { enabled: true, via, nvcc, root, includeDirs, libs, archFlags } or { enabled: false, required, reason }.
- * `options.env` lets tests point it at fake prefixes; `options.knownPaths: false` skips
- * /usr/local/cuda and the nvcc on PATH.
+ * `options.env` lets tests point it at fake prefixes (PATH included); `options.knownPaths: false`
+ * skips /usr/local/cuda.
  */
 function findCuda(options = {}) {
   const env = options.env || process.env;

@@ -208,6 +208,27 @@ describe('scripts/find-cuda.js', () => {
     expect(r.archFlags).toEqual(['-gencode=arch=compute_90,code=sm_90', '-gencode=arch=compute_90,code=compute_90']);
   });
 
+  it("finds a distribution's toolkit (/usr/bin/nvcc, /usr/include, /usr/lib/<triplet>) behind an incomplete one earlier on PATH", () => {
+    // The incomplete toolkit: nvcc and the runtime, no cuBLAS/cuSOLVER (as a bare CUDA install).
+    touch('bare/bin/nvcc');
+    touch('bare/include/cuda_runtime.h');
+    touch('bare/lib64/libcudart_static.a');
+    // Debian/Ubuntu nvidia-cuda-toolkit: everything under the prefix of the PATH entry.
+    for (const f of ['usr/bin/nvcc', 'usr/include/cuda_runtime.h', 'usr/include/cublas_v2.h', 'usr/include/cusolverDn.h'])
+      touch(f);
+    for (const f of ['libcudart_static.a', 'libcublas.so', 'libcusolver.so']) touch(`usr/lib/x86_64-linux-gnu/${f}`);
+    const env = { PATH: [path.join(fake, 'bare', 'bin'), path.join(fake, 'usr', 'bin')].join(path.delimiter), POLYAPPROX_CUDA_PIP: '0', POLYAPPROX_CUDA_ARCH: '90' };
+    const r = findCuda({ env, platform: 'linux', knownPaths: false }) as Found & { via?: string };
+    expect(r.enabled).toBe(true);
+    expect(r.nvcc).toBe(path.join(fake, 'usr', 'bin', 'nvcc'));
+    expect(r.includeDirs).toEqual([path.join(fake, 'usr', 'include')]);
+    expect(r.libs).toEqual(expect.arrayContaining([path.join(fake, 'usr', 'lib', 'x86_64-linux-gnu', 'libcublas.so')]));
+    // With only the incomplete one on PATH, the reason names it.
+    const bare = findCuda({ env: { ...env, PATH: path.join(fake, 'bare', 'bin') }, platform: 'linux', knownPaths: false });
+    expect(bare.enabled).toBe(false);
+    expect(bare.reason).toMatch(/nvcc on PATH .*without cuBLAS/);
+  });
+
   it('POLYAPPROX_CUDA=0 turns it off; other platforms are off', () => {
     expect(findCuda({ env: { ...base, POLYAPPROX_CUDA: '0' }, platform: 'linux', knownPaths: false }).enabled).toBe(false);
     expect(findCuda({ env: base, platform: 'darwin', knownPaths: false }).enabled).toBe(false);

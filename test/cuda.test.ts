@@ -225,5 +225,16 @@ describe('CUDA selection logic (no device needed)', () => {
     expect(info.cuda.available).toBe(false);
     expect(info.cuda.error).toMatch(/\S/);
     expect(() => pa.ols({ W1: [[1]], W2: [[1]], act: 'relu' }, { backend: 'cuda' })).toThrow(/CUDA backend is unavailable/);
+    // 'auto' never picks an unavailable device, however large the call.
+    expect(resolveBackend('auto', CUDA_AUTO_MIN_WORK * 1000)).not.toBe('cuda');
+  });
+
+  it('a CUDA addon built on a machine without a device loads and says so (toolkit present, GPU absent)', () => {
+    if (hasCuda || !info.cuda.loaded) return;  // exercised where the CUDA addon was built but finds no device
+    expect(info.cuda.available).toBe(false);
+    expect(info.cuda.error).toMatch(/no usable CUDA device/);
+    const net = randomMlp(new Rng(7), 6, 9, 2, 'relu');
+    const q = pa.ols(mlpSpec(net), { degree: 2, backend: 'auto' });
+    expect(q.backend).not.toBe('cuda');
   });
 });
