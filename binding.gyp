@@ -102,6 +102,7 @@
             'native/cuda/device_linalg.cpp',
             'native/cuda/fit.cpp',
             'native/cuda/quadratic.cpp',
+            'native/cuda/mixture_quadratic.cpp',
             'native/cuda/kernels.cu',
           ],
           'defines': [

@@ -133,6 +133,36 @@ describe.skipIf(reason !== '')(`cuda agrees with native (float64, ${TOL})${reaso
     close(a.gamma!.data, b.gamma!.data);
   });
 
+  it('the mixture solve on the device (block PCG with device stacks) matches native, and progress may call the device', () => {
+    const rng = new Rng(607);
+    const n = 40;
+    const net = randomMlp(rng, n, 60, 5, 'relu');
+    const input = mixture(rng, n, 4);
+    let inner = 0;
+    const a = pa.ols(mlpSpec(net), {
+      degree: 2,
+      input,
+      tol: 1e-11,
+      backend: 'cuda',
+      // A synchronous callback that uses the device itself: the solve must not hold the device lock here.
+      onProgress: ({ iter }) => {
+        if (iter === 1) inner = pa.ols(mlpSpec(net), { backend: 'cuda' }).alpha.data[0];
+      },
+    });
+    const b = pa.ols(mlpSpec(net), { degree: 2, input, tol: 1e-11, backend: 'native' });
+    expect(inner).toBe(pa.ols(mlpSpec(net), { backend: 'cuda' }).alpha.data[0]);
+    expect(a.solve.converged).toBe(true);
+    expect(a.solve.residual).toBeLessThanOrEqual(1e-11);
+    expect(Math.abs(a.solve.iterations! - b.solve.iterations!)).toBeLessThanOrEqual(3);
+    close(a.alpha.data, b.alpha.data, 1e-8);
+    close(a.beta.data, b.beta.data, 1e-8);
+    close(a.gamma!.data, b.gamma!.data, 1e-8);
+    const r = pa.ols(mlpSpec(net), { degree: 2, input, ridge: 1e-3, backend: 'cuda' });
+    const s = pa.ols(mlpSpec(net), { degree: 2, input, ridge: 1e-3, backend: 'native' });
+    expect(r.solve.solution).toBe('ridge');
+    close(r.gamma!.data, s.gamma!.data, 1e-8);
+  });
+
   it('gamma in several device blocks (more pairs than one block holds), MLP and GLU', () => {
     const rng = new Rng(303);
     const n = 1100; // 605,550 pairs: 10 blocks of 65,536 for hidden 1024 (5 for a GLU's 2·hidden)

@@ -36,8 +36,8 @@ void read_mixture_args(const Napi::CallbackInfo& info, bool copy, MixtureArgs& a
 }
 
 MixtureQuadraticFit run_mixture(const MixtureArgs& a) {
-  return a.fit.glu ? glu_mixture_quadratic_fit(a.fit.g, a.fit.dist, a.fit.opt, a.solve)
-                   : mlp_mixture_quadratic_fit(a.fit.mlp, a.fit.dist, a.fit.opt, a.solve);
+  return a.fit.glu ? impl::glu_mixture_quadratic_fit(a.fit.g, a.fit.dist, a.fit.opt, a.solve)
+                   : impl::mlp_mixture_quadratic_fit(a.fit.mlp, a.fit.dist, a.fit.opt, a.solve);
 }
 
 Napi::Value mixture_to_js(Napi::Env env, const MixtureQuadraticFit& f) {

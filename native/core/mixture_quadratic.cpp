@@ -6,25 +6,24 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "block_pcg.hpp"
 #include "quadratic.hpp"
 
 namespace polyapprox {
 
-namespace {
-size_t sz(long a) { return static_cast<size_t>(a); }
+using mixture::PcgResult;
+using mixture::Quad;
+using mixture::sz;
+using mixture::WhitenedComponent;
+using mixture::WhitenedMixture;
 
-// Stacks of quadratics in the whitened coordinates, one per output: c [out], b [out, r],
-// G [out, r, r].
-struct Quad {
-  std::vector<double> c, b, G;
-  Quad(int out, int r) : c(sz(out)), b(sz(out) * r), G(sz(out) * r * r) {}
-  void zero() {
-    std::fill(c.begin(), c.end(), 0.0);
-    std::fill(b.begin(), b.end(), 0.0);
-    std::fill(G.begin(), G.end(), 0.0);
-  }
-  void assign(const Quad& o) { c = o.c, b = o.b, G = o.G; }
-};
+namespace {
+
+void zero(Quad& Z) {
+  std::fill(Z.c.begin(), Z.c.end(), 0.0);
+  std::fill(Z.b.begin(), Z.b.end(), 0.0);
+  std::fill(Z.G.begin(), Z.G.end(), 0.0);
+}
 
 // Float64 stacks the solve holds at once (z, r, y, p, w, rhs, Γ C scratch, the result, margin).
 constexpr int kStacks = 9;
@@ -52,21 +51,6 @@ void axpy(int out, int r, const std::vector<double>& s, const Quad& X, Quad& Y) 
     for (size_t i = o * rr; i < (o + 1) * rr; ++i) Y.G[i] += a * X.G[i];
   }
 }
-
-struct WhitenedComponent {
-  double w = 0;
-  std::vector<double> d;  // [r]
-  std::vector<double> C;  // [r, r]
-};
-
-struct WhitenedMixture {
-  int n = 0, r = 0;
-  double cutoff = 0;
-  std::vector<double> mubar;  // [n]
-  std::vector<double> B;      // [n, r]: y = Bᵀ(x − μ̄)
-  std::vector<double> A;      // [n, r]: x = μ̄ + A y on the affine hull
-  std::vector<WhitenedComponent> comps;
-};
 
 WhitenedMixture whiten_mixture(const InputDist& dist, double rcond, double psd_tol) {
   const int n = dist.in, K = dist.K;
@@ -172,7 +156,7 @@ class MomentMap {
 
   void apply(const Quad& Z, Quad& Y, double ridge, int rows = -1) {
     if (rows < 0) rows = out_;
-    Y.zero();
+    zero(Y);
     if (single_) {
       const size_t n = sz(rows) * wm_.r * wm_.r;
       for (size_t i = 0; i < n; ++i) Zf_[i] = static_cast<float>(Z.G[i]);
@@ -292,7 +276,7 @@ std::vector<double> shifted_bias(int rows, const double* W, const double* b, con
 // rhs = Σ π_k A_k(q_k), q_k fitted by `fit_component` under N(d_k, C_k).
 template <class FitComponent>
 void component_rhs(const WhitenedMixture& wm, FitComponent fit_component, MomentMap& op, Quad& scratch, Quad& rhs) {
-  rhs.zero();
+  zero(rhs);
   for (const auto& comp : wm.comps) {
     InputDist d;
     d.in = wm.r;
@@ -304,11 +288,6 @@ void component_rhs(const WhitenedMixture& wm, FitComponent fit_component, Moment
     op.add_component(scratch, comp, rhs);
   }
 }
-
-struct PcgResult {
-  int iterations = 0, restarts = 0, single_iterations = 0;
-  double residual = 0;
-};
 
 // The block inner products M [mx, my] = (⟨X_a, Y_b⟩) over the first mx and my stacked quadratics.
 std::vector<double> gram(int mx, int my, int r, const Quad& X, const Quad& Y) {
@@ -328,109 +307,38 @@ void combine(int mx, int my, int r, const std::vector<double>& T, const Quad& X,
   gemm(true, false, my, r * r, mx, 1.0, T.data(), X.G.data(), keep, Y.G.data());
 }
 
-// Pseudo-inverse of a small symmetric positive semidefinite matrix (eigenvalues below
-// 1e-14·λ_max dropped: directions in the operator's null space carry nothing to solve for).
-std::vector<double> small_pinv(int m, std::vector<double> A) {
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < i; ++j) A[sz(i) * m + j] = A[sz(j) * m + i] = 0.5 * (A[sz(i) * m + j] + A[sz(j) * m + i]);
-  std::vector<double> vals, vecs, inv(sz(m) * m, 0.0);
-  symmetric_eigen(m, A.data(), vals, vecs);
-  double lmax = 0;
-  for (double v : vals) lmax = std::max(lmax, v);
-  for (int t = 0; t < m; ++t) {
-    if (!(vals[t] > 1e-14 * lmax)) continue;
-    const double* v = vecs.data() + sz(t) * m;
-    for (int i = 0; i < m; ++i)
-      for (int j = 0; j < m; ++j) inv[sz(i) * m + j] += v[i] * v[j] / vals[t];
+// The host's stacks for block_pcg (block_pcg.hpp): Quad and the MomentMap on OpenBLAS.
+class HostSpace {
+ public:
+  using Stack = Quad;
+  HostSpace(int out, int r, MomentMap& op, double ridge) : out_(out), r_(r), op_(op), ridge_(ridge) {}
+  Quad make() const { return Quad(out_, r_); }
+  void zero(Quad& Z) const { polyapprox::zero(Z); }
+  void copy(const Quad& from, Quad& to) const { to = from; }
+  std::vector<double> dots(const Quad& X, const Quad& Y) const { return polyapprox::dots(out_, r_, X, Y); }
+  std::vector<double> gram(int mx, int my, const Quad& X, const Quad& Y) const {
+    return polyapprox::gram(mx, my, r_, X, Y);
   }
-  return inv;
-}
-
-// P[:rank] = an orthonormal basis of span(Z[:m]), from the eigendecomposition of the Gram
-// matrix; directions with relative weight below 1e-12 (nearly dependent block columns, the
-// breakdown of plain block CG) are dropped. Returns the rank kept.
-int orthonormal_basis(int m, int r, const Quad& Z, Quad& P) {
-  std::vector<double> vals, vecs;
-  symmetric_eigen(m, gram(m, m, r, Z, Z).data(), vals, vecs);
-  double lmax = 0;
-  for (double v : vals) lmax = std::max(lmax, v);
-  std::vector<int> keep;
-  for (int t = m - 1; t >= 0; --t)
-    if (vals[t] > 1e-12 * lmax && vals[t] > 0) keep.push_back(t);
-  const int k = static_cast<int>(keep.size());
-  std::vector<double> T(sz(m) * k);
-  for (int j = 0; j < k; ++j)
-    for (int a = 0; a < m; ++a) T[sz(a) * k + j] = vecs[sz(keep[j]) * m + a] / std::sqrt(vals[keep[j]]);
-  combine(m, k, r, T, Z, 0.0, P);
-  return k;
-}
-
-// With FitOptions::single the operator runs in float32 once the worst relative residual is below
-// this. Inexact Krylov theory (the matrix-vector error a step may make grows as ‖b‖/‖r_k‖) puts
-// the rounding of sgemm (~1e-6 relative) where it no longer limits the iteration; the true
-// residual at the end, and every restart, is computed in float64, so `tol` still holds for it.
-// Measured (7×7-pooled MNIST mixture, r = 48): float64 77 iterations, this switch 86, float32 from
-// the start 106 with one restart.
-constexpr double kSingleBelow = 1e-2;
-
-// Block PCG over the outputs (they share the operator): every output's iterate minimizes its
-// error's energy norm over the sum of all outputs' Krylov spaces, so each direction found for one
-// output serves the others. Breakdown-free form: the search block is re-orthonormalized each
-// iteration and dependent directions dropped, so α and β come from a well-conditioned Gram.
-PcgResult block_pcg(const WhitenedMixture& wm, int out, MomentMap& op, double ridge, const Quad& rhs, Quad& z,
-                    const MixtureSolveOptions& sopt, std::vector<Quad>& work) {
-  const int r = wm.r;
-  Quad &res = work[0], &Zb = work[1], &P = work[2], &Q = work[3];
-  std::vector<double> bnorm = dots(out, r, rhs, rhs);
-  for (double& b : bnorm) b = std::sqrt(b);
-  auto worst_relative = [&]() {
-    std::vector<double> rr = dots(out, r, res, res);
-    double worst = 0;
-    for (int o = 0; o < out; ++o)
-      if (bnorm[o] > 0) worst = std::max(worst, std::sqrt(rr[o]) / bnorm[o]);
-    return worst;
-  };
-  PcgResult result;
-  z.zero();
-  res.assign(rhs);
-  double worst = worst_relative();
-  for (;;) {
-    hermite_preconditioner(out, r, res, Zb);
-    int k = orthonormal_basis(out, r, Zb, P);
-    while (result.iterations < sopt.max_iter && worst > sopt.tol && k > 0) {
-      if (sopt.cancel && sopt.cancel->load()) throw SolveCancelled();
-      op.set_single(worst < kSingleBelow);
-      if (op.single()) ++result.single_iterations;
-      op.apply(P, Q, ridge, k);
-      const std::vector<double> Gi = small_pinv(k, gram(k, k, r, P, Q));
-      std::vector<double> alpha(sz(k) * out, 0.0), beta(sz(k) * out, 0.0);
-      const std::vector<double> PR = gram(k, out, r, P, res);
-      gemm(false, false, k, out, k, 1.0, Gi.data(), PR.data(), 0.0, alpha.data());
-      combine(k, out, r, alpha, P, 1.0, z);
-      for (double& a : alpha) a = -a;
-      combine(k, out, r, alpha, Q, 1.0, res);
-      worst = worst_relative();
-      ++result.iterations;
-      if (sopt.progress) sopt.progress(result.iterations, worst);
-      if (worst <= sopt.tol) break;
-      hermite_preconditioner(out, r, res, Zb);
-      const std::vector<double> QZ = gram(k, out, r, Q, Zb);
-      gemm(false, false, k, out, k, -1.0, Gi.data(), QZ.data(), 0.0, beta.data());
-      combine(k, out, r, beta, P, 1.0, Zb);
-      k = orthonormal_basis(out, r, Zb, P);
-    }
-    op.set_single(false);
-    op.apply(z, Q, ridge);
-    for (size_t i = 0; i < res.c.size(); ++i) res.c[i] = rhs.c[i] - Q.c[i];
-    for (size_t i = 0; i < res.b.size(); ++i) res.b[i] = rhs.b[i] - Q.b[i];
-    for (size_t i = 0; i < res.G.size(); ++i) res.G[i] = rhs.G[i] - Q.G[i];
-    worst = worst_relative();
-    result.residual = worst;
-    if (worst <= sopt.tol || result.iterations >= sopt.max_iter || result.restarts >= 8) break;
-    ++result.restarts;
+  void combine(int mx, int my, const std::vector<double>& T, const Quad& X, double keep, Quad& Y) const {
+    polyapprox::combine(mx, my, r_, T, X, keep, Y);
   }
-  return result;
-}
+  void precondition(const Quad& R, Quad& Z) const { hermite_preconditioner(out_, r_, R, Z); }
+  void apply(const Quad& Z, Quad& Y, int rows) { op_.apply(Z, Y, ridge_, rows); }
+  bool set_single(bool on) {
+    op_.set_single(on);
+    return op_.single();
+  }
+  void subtract(const Quad& A, const Quad& B, Quad& out) const {
+    for (size_t i = 0; i < out.c.size(); ++i) out.c[i] = A.c[i] - B.c[i];
+    for (size_t i = 0; i < out.b.size(); ++i) out.b[i] = A.b[i] - B.b[i];
+    for (size_t i = 0; i < out.G.size(); ++i) out.G[i] = A.G[i] - B.G[i];
+  }
+
+ private:
+  int out_, r_;
+  MomentMap& op_;
+  double ridge_;
+};
 
 // Back to input coordinates: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄.
 void unwhiten_quadratic(const WhitenedMixture& wm, int out, const Quad& z, MixtureQuadraticFit& fit) {
@@ -461,7 +369,8 @@ void unwhiten_quadratic(const WhitenedMixture& wm, int out, const Quad& z, Mixtu
 
 template <class FitComponent>
 MixtureQuadraticFit mixture_fit(int n, int out, const InputDist& dist, const FitOptions& opt,
-                                const MixtureSolveOptions& sopt, FitComponent fit_component_in_y) {
+                                const MixtureSolveOptions& sopt, const mixture::MixtureBackend& backend,
+                                FitComponent fit_component_in_y) {
   const auto t0 = std::chrono::steady_clock::now();
   const double est = mixture_memory_estimate(n, out, dist.K, opt.single);
   if (est > sopt.memory_limit) {
@@ -476,10 +385,22 @@ MixtureQuadraticFit mixture_fit(int n, int out, const InputDist& dist, const Fit
   const int r = wm.r;
   MomentMap op(wm, out, opt.single);
   Quad rhs(out, r), z(out, r);
-  std::vector<Quad> work(4, Quad(out, r));
-  component_rhs(wm, [&](const InputDist& d) { return fit_component_in_y(wm, d); }, op, work[0], rhs);
-  PcgResult pr = block_pcg(wm, out, op, opt.ridge, rhs, z, sopt, work);
-  work.clear();
+  {
+    Quad scratch(out, r);
+    component_rhs(wm, [&](const InputDist& d) { return fit_component_in_y(wm, d); }, op, scratch, rhs);
+  }
+  PcgResult pr;
+  if (backend.solver && r > 0) {  // r = 0: nothing to solve for beyond the constant
+    const mixture::PcgProblem problem{wm, out, opt.ridge, opt.single, rhs,
+                                      [&](const Quad& Z, Quad& Y) {
+                                        op.set_single(false);
+                                        op.apply(Z, Y, opt.ridge);
+                                      }};
+    pr = backend.solver(problem, z, sopt);
+  } else {
+    HostSpace space(out, r, op, opt.ridge);
+    pr = mixture::block_pcg(space, out, rhs, z, sopt);
+  }
   MixtureQuadraticFit fit;
   fit.in = n;
   fit.out = out;
@@ -508,6 +429,53 @@ FitOptions component_options(const FitOptions& opt) {
 }
 }  // namespace
 
+namespace mixture {
+
+std::vector<double> small_pinv(int m, std::vector<double> A) {
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < i; ++j) A[sz(i) * m + j] = A[sz(j) * m + i] = 0.5 * (A[sz(i) * m + j] + A[sz(j) * m + i]);
+  std::vector<double> vals, vecs, inv(sz(m) * m, 0.0);
+  symmetric_eigen(m, A.data(), vals, vecs);
+  double lmax = 0;
+  for (double v : vals) lmax = std::max(lmax, v);
+  for (int t = 0; t < m; ++t) {
+    if (!(vals[t] > 1e-14 * lmax)) continue;
+    const double* v = vecs.data() + sz(t) * m;
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < m; ++j) inv[sz(i) * m + j] += v[i] * v[j] / vals[t];
+  }
+  return inv;
+}
+
+std::vector<double> orthonormalizer(int m, const std::vector<double>& gram) {
+  std::vector<double> vals, vecs, G = gram;
+  symmetric_eigen(m, G.data(), vals, vecs);
+  double lmax = 0;
+  for (double v : vals) lmax = std::max(lmax, v);
+  std::vector<int> keep;
+  for (int t = m - 1; t >= 0; --t)
+    if (vals[t] > 1e-12 * lmax && vals[t] > 0) keep.push_back(t);
+  const int k = static_cast<int>(keep.size());
+  std::vector<double> T(sz(m) * k);
+  for (int j = 0; j < k; ++j)
+    for (int a = 0; a < m; ++a) T[sz(a) * k + j] = vecs[sz(keep[j]) * m + a] / std::sqrt(vals[keep[j]]);
+  return T;
+}
+
+double worst_relative_residual(int out, int r, const Quad& rhs, const Quad& Y) {
+  Quad R(out, r);
+  for (size_t i = 0; i < R.c.size(); ++i) R.c[i] = rhs.c[i] - Y.c[i];
+  for (size_t i = 0; i < R.b.size(); ++i) R.b[i] = rhs.b[i] - Y.b[i];
+  for (size_t i = 0; i < R.G.size(); ++i) R.G[i] = rhs.G[i] - Y.G[i];
+  const std::vector<double> bb = dots(out, r, rhs, rhs), rr = dots(out, r, R, R);
+  double worst = 0;
+  for (int o = 0; o < out; ++o)
+    if (bb[o] > 0) worst = std::max(worst, std::sqrt(rr[o] / bb[o]));
+  return worst;
+}
+
+}  // namespace mixture
+
 double mixture_memory_estimate(int in, int out, int K, bool single) {
   const double n = in;
   // float32: Γ stack, Γ C stack, one C Γ C and the K float copies of C_k.
@@ -516,10 +484,10 @@ double mixture_memory_estimate(int in, int out, int K, bool single) {
 }
 
 MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt,
-                                              const MixtureSolveOptions& sopt) {
+                                              const MixtureSolveOptions& sopt, const mixture::MixtureBackend& backend) {
   const FitOptions copt = component_options(opt);
   std::vector<double> W1y, b1y;
-  return mixture_fit(net.in, net.out, dist, opt, sopt, [&](const WhitenedMixture& wm, const InputDist& d) {
+  return mixture_fit(net.in, net.out, dist, opt, sopt, backend, [&](const WhitenedMixture& wm, const InputDist& d) {
     if (W1y.empty() && wm.r > 0) {
       W1y = whiten_rows(net.hidden, net.W1, wm);
       b1y = shifted_bias(net.hidden, net.W1, net.b1, wm);
@@ -528,15 +496,15 @@ MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& d
     y.in = wm.r;
     y.W1 = W1y.data();
     y.b1 = b1y.empty() ? nullptr : b1y.data();
-    return mlp_quadratic_fit(y, d, copt);
+    return backend.mlp_fit ? backend.mlp_fit(y, d, copt) : mlp_quadratic_fit(y, d, copt);
   });
 }
 
 MixtureQuadraticFit glu_mixture_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt,
-                                              const MixtureSolveOptions& sopt) {
+                                              const MixtureSolveOptions& sopt, const mixture::MixtureBackend& backend) {
   const FitOptions copt = component_options(opt);
   std::vector<double> Wy, Vy, b1y, b2y;
-  return mixture_fit(net.in, net.out, dist, opt, sopt, [&](const WhitenedMixture& wm, const InputDist& d) {
+  return mixture_fit(net.in, net.out, dist, opt, sopt, backend, [&](const WhitenedMixture& wm, const InputDist& d) {
     if (Wy.empty() && wm.r > 0) {
       Wy = whiten_rows(net.hidden, net.W, wm);
       Vy = whiten_rows(net.hidden, net.V, wm);
@@ -549,7 +517,7 @@ MixtureQuadraticFit glu_mixture_quadratic_fit(const Glu& net, const InputDist& d
     y.V = Vy.data();
     y.b1 = b1y.empty() ? nullptr : b1y.data();
     y.b2 = b2y.empty() ? nullptr : b2y.data();
-    return glu_quadratic_fit(y, d, copt);
+    return backend.glu_fit ? backend.glu_fit(y, d, copt) : glu_quadratic_fit(y, d, copt);
   });
 }
 

@@ -24,7 +24,7 @@
 //  4. hermite_preconditioner: the inverse of the moment-matched Gaussian's own operator, which
 //     in y (where that Gaussian is N(0, I)) is diagonal in the Hermite basis {1, y, yyᵀ − I} with
 //     Gram diag(1, I, 2 I⊗I): β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ. Exact for K = 1.
-//  5. block_pcg: block PCG over the outputs from zero (breakdown-free: the search block is
+//  5. block_pcg (block_pcg.hpp, shared with native/cuda): block PCG over the outputs from zero (breakdown-free: the search block is
 //     re-orthonormalized every iteration, dependent directions dropped); at the end the true
 //     residual is recomputed and the iteration restarted from there if it is above tol
 //     (recurrence drift), until maxIter. Each output's iterate is optimal over the sum of all
@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "fit.hpp"
+#include "quadratic.hpp"
 
 namespace polyapprox {
 
@@ -86,9 +87,67 @@ struct MixtureQuadraticFit {
 // buffers too.
 double mixture_memory_estimate(int in, int out, int K, bool single = false);
 
+// ---- the pieces another backend (native/cuda) plugs into --------------------------------------
+namespace mixture {
+
+inline size_t sz(long a) { return static_cast<size_t>(a); }
+
+// Stacks of quadratics in the whitened coordinates, one per output: c [out], b [out, r],
+// G [out, r, r].
+struct Quad {
+  std::vector<double> c, b, G;
+  Quad(int out, int r) : c(sz(out)), b(sz(out) * r), G(sz(out) * r * r) {}
+};
+
+struct WhitenedComponent {
+  double w = 0;
+  std::vector<double> d;  // [r]
+  std::vector<double> C;  // [r, r]
+};
+
+struct WhitenedMixture {
+  int n = 0, r = 0;
+  double cutoff = 0;
+  std::vector<double> mubar;  // [n]
+  std::vector<double> B;      // [n, r]: y = Bᵀ(x − μ̄)
+  std::vector<double> A;      // [n, r]: x = μ̄ + A y on the affine hull
+  std::vector<WhitenedComponent> comps;
+};
+
+struct PcgResult {
+  int iterations = 0, restarts = 0, single_iterations = 0;
+  double residual = 0;  // the true relative residual (max over outputs) at the end
+};
+
+// What a solver of the whitened normal equations gets: the mixture, the right-hand sides, and the
+// host operator Y = Σ_k π_k A_k(Z) + ridge·Z (float64) to check its answer against.
+struct PcgProblem {
+  const WhitenedMixture& wm;
+  int out;
+  double ridge;
+  bool single;  // FitOptions::single: a float32 operator is allowed below kSingleBelow
+  const Quad& rhs;
+  std::function<void(const Quad& Z, Quad& Y)> host_apply;
+};
+
+// Where the steps run. Empty members: the core's own (block PCG on the host, the core's fits of the
+// components).
+struct MixtureBackend {
+  std::function<PcgResult(const PcgProblem&, Quad& z, const MixtureSolveOptions&)> solver;
+  std::function<QuadraticFit(const Mlp&, const InputDist&, const FitOptions&)> mlp_fit;
+  std::function<QuadraticFit(const Glu&, const InputDist&, const FitOptions&)> glu_fit;
+};
+
+// Relative residuals ‖rhs_o − Y_o‖/‖rhs_o‖, worst over the outputs with rhs_o ≠ 0.
+double worst_relative_residual(int out, int r, const Quad& rhs, const Quad& Y);
+
+}  // namespace mixture
+
 MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt,
-                                              const MixtureSolveOptions& sopt);
+                                              const MixtureSolveOptions& sopt,
+                                              const mixture::MixtureBackend& backend = {});
 MixtureQuadraticFit glu_mixture_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt,
-                                              const MixtureSolveOptions& sopt);
+                                              const MixtureSolveOptions& sopt,
+                                              const mixture::MixtureBackend& backend = {});
 
 }  // namespace polyapprox

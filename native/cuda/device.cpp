@@ -96,6 +96,17 @@ void gemm_rm(Session& s, bool transA, bool transB, int m, int n, int k, double a
   PA_CUDA(cublasDgemm, s.blas(), op(transB), op(transA), n, m, k, &alpha, B, ldb, A, lda, &beta, C, n);
 }
 
+void gemm_strided_batched_rm(Session& s, bool transA, bool transB, int m, int n, int k, double alpha, const double* A,
+                             long long strideA, const double* B, long long strideB, double beta, double* C,
+                             long long strideC, int batch) {
+  if (m == 0 || n == 0 || batch == 0) return;
+  if (k == 0) throw std::invalid_argument("gemm_strided_batched_rm: k = 0");
+  const int lda = transA ? m : k, ldb = transB ? k : n;
+  // As gemm_rm: the row-major product is the column-major one with the operands swapped.
+  PA_CUDA(cublasDgemmStridedBatched, s.blas(), op(transB), op(transA), n, m, k, &alpha, B, ldb, strideB, A, lda,
+          strideA, &beta, C, n, strideC, batch);
+}
+
 void gemv_rm(Session& s, int rows, int cols, const double* M, const double* x, double* y) {
   const double one = 1.0, zero = 0.0;
   if (rows == 0) return;

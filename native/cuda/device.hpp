@@ -88,6 +88,18 @@ class Session {
   cusolverDnHandle_t solver() { return ctx_->solver; }
   cudaStream_t stream() { return ctx_->stream; }
   void sync();
+  // Runs f without holding the context's lock, then takes it back: for host work and for callbacks
+  // into JS that may themselves call the device (a synchronous progress callback), which would
+  // otherwise wait forever on this thread's own lock. Work already queued stays on the stream.
+  template <class F>
+  void unlocked(F f) {
+    lock_.unlock();
+    struct Relock {
+      std::unique_lock<std::mutex>& lock;
+      ~Relock() { lock.lock(); }
+    } relock{lock_};
+    f();
+  }
   // The context's page-locked staging buffer, at least n doubles (grown on demand, kept for the
   // process: device→host copies into it run at the link's speed, unlike copies to pageable memory).
   double* pinned(size_t n);
@@ -137,6 +149,11 @@ DeviceArray<double> zeros(Session& s, size_t n);
 // C[m, n] = alpha op(A) op(B) + beta C, every array row-major (the core's gemm, on the device).
 void gemm_rm(Session& s, bool transA, bool transB, int m, int n, int k, double alpha, const double* A,
              const double* B, double beta, double* C);
+// The same for `batch` independent products, the i-th at A + i·strideA, B + i·strideB, C + i·strideC
+// (a stride of 0 shares one operand).
+void gemm_strided_batched_rm(Session& s, bool transA, bool transB, int m, int n, int k, double alpha, const double* A,
+                             long long strideA, const double* B, long long strideB, double beta, double* C,
+                             long long strideC, int batch);
 // y[rows] = M[rows, cols] x.
 void gemv_rm(Session& s, int rows, int cols, const double* M, const double* x, double* y);
 // M[rows, cols] ← diag(d) M (d has `rows` entries) or M diag(d) (d has `cols` entries); out may be M.

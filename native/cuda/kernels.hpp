@@ -26,6 +26,30 @@ void hadamard(cudaStream_t stream, size_t n, const double* x, const double* z, d
 // A[i, i] += value for a row-major [n, n] array.
 void add_diagonal(cudaStream_t stream, int n, double value, double* A);
 
+// ---- the exact mixture quadratic's operator and preconditioner (mixture_quadratic.cpp) ----
+// Stacks of `count` quadratics in whitened coordinates: c [count], b [count, r], G [count, r, r].
+
+// out[o] = tr(G_o) for the [r, r] blocks G_o of a stack.
+void block_traces(cudaStream_t stream, int count, int r, const double* G, double* out);
+
+// The Hermite preconditioner (the moment-matched Gaussian's inverse operator, N(0, I) here):
+// Γ = ½(R_G − R_c I), c = R_c − tr Γ (tr Γ = ½ trRG − ½ r R_c); Z.b = R.b is a plain copy.
+void hermite_precondition(cudaStream_t stream, int count, int r, const double* Rc, const double* RG, const double* trRG,
+                          double* Zc, double* ZG);
+
+// bt[o] = b[o] + (Γ_o + Γ_oᵀ) d: the linear term re-centred at the component's mean d.
+void recentred_linear(cudaStream_t stream, int count, int r, const double* G, const double* b, const double* d,
+                      double* bt);
+
+// m0[o] = c[o] + b[o]·d + ½ d·(bt[o] − b[o]) + trGC[o]: E_k q (with trGC = tr(Γ_o C)).
+void component_mean(cudaStream_t stream, int count, int r, const double* c, const double* b, const double* bt,
+                    const double* d, const double* trGC, double* m0);
+
+// Y += w·A_k(Z) given m0, m1 = C b̃ and P2_o = C Γ_o C (Isserlis, as the core's accumulate):
+//   Y.c += w m0, Y.b += w (m1 + d m0), Y.G += w (m0 (C + ddᵀ) + P2 + P2ᵀ + m1 dᵀ + d m1ᵀ).
+void moment_accumulate(cudaStream_t stream, int count, int r, double w, const double* m0, const double* m1,
+                       const double* d, const double* C, const double* P2, double* Yc, double* Yb, double* YG);
+
 // Deterministic pseudo-random values in (−1, 1) (benchmarks: never time on zeros).
 void fill_uniform(cudaStream_t stream, size_t n, uint64_t seed, double* out);
 

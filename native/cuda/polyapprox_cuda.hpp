@@ -24,6 +24,7 @@
 #include "error.hpp"
 #include "fit.hpp"
 #include "hermite.hpp"
+#include "mixture_quadratic.hpp"
 #include "quadratic.hpp"
 
 namespace polyapprox {
@@ -33,6 +34,13 @@ LinearFit mlp_linear_fit(const Mlp& net, const InputDist& dist, const FitOptions
 LinearFit glu_linear_fit(const Glu& net, const InputDist& dist, const FitOptions& opt);
 QuadraticFit mlp_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt);
 QuadraticFit glu_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt);
+
+// The exact mixture quadratic: the core's driver with this backend's component fits and block
+// PCG on the device (mixture_quadratic.cpp); float64 (FitOptions::single ignored).
+MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt,
+                                              const MixtureSolveOptions& sopt);
+MixtureQuadraticFit glu_mixture_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt,
+                                              const MixtureSolveOptions& sopt);
 
 void quadratic_form(const QuadraticFit& fit, int o, double* G);
 // gamma [out, in(in+1)/2] written into `gamma` (host memory of that size).
@@ -48,6 +56,7 @@ using polyapprox::compact_predict;
 using polyapprox::glu_compact_fit;
 using polyapprox::interaction_eigen_lanczos;
 using polyapprox::mlp_compact_fit;
+using polyapprox::mixture_memory_estimate;
 
 // ---- probe and benchmarks (bench/cuda.ts) ----
 struct ProbeInfo {
