@@ -5,7 +5,7 @@
  * always 0). Reports PCG iterations, seconds and residual, and the mixture FVU (Monte Carlo on
  * 20k mixture samples) of the exact fit vs the moment-matched Gaussian fit vs the N(0, I) fit.
  *
- *   node --import tsx bench/mixture.ts [--hidden 1024] [--samples 20000] [--backend native]
+ *   node --import tsx bench/mixture.ts [--hidden 1024] [--samples 20000] [--backend native|js|cuda]
  *                                      [--maxIter 500] [--pool 1] [--ridge 0]
  *                                      [--dtype float64|float32]
  *
@@ -24,7 +24,7 @@ const arg = (name: string, def: string) => {
 const hidden = Number(arg('hidden', '1024'));
 const samples = Number(arg('samples', '20000'));
 const maxIter = Number(arg('maxIter', '500'));
-const backend = arg('backend', 'native') as 'native' | 'js';
+const backend = arg('backend', 'native') as 'native' | 'js' | 'cuda';
 const out = 10;
 const pool = Number(arg('pool', '1'));
 const ridge = Number(arg('ridge', '0'));
