@@ -88,7 +88,10 @@ describe.skipIf(skipReason !== '')(`prebuild ${path.relative(ROOT, PREBUILD)}${s
     const args = ['--import', 'tsx', path.join(__dirname, 'helpers', 'prebuild-check.cjs'), path.join(ROOT, 'lib', 'index.ts')];
     if (fs.existsSync(dynamicAddon)) args.push(dynamicAddon);
     // PREBUILDS_ONLY: node-gyp-build skips build/Release, as in an installed package without one.
-    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
+    // POLYAPPROX_CUDA_ADDON: a CUDA addon built here (build/Release/polyapprox_cuda.so, where a
+    // toolkit is installed) links the shared OpenBLAS itself; it is not part of the prebuild.
+    const env = { ...process.env, PREBUILDS_ONLY: '1', POLYAPPROX_CUDA_ADDON: path.join(ROOT, 'build', 'no-cuda-addon-in-this-check.so') };
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out.native).toEqual({ loaded: true, path: PREBUILD, source: 'prebuild' });
