@@ -13,7 +13,7 @@
  *     and the dense interaction eigendecomposition.
  * BENCH_QUICK=1: smaller sizes, fewer repeats. BENCH_JSON=<file>: also write the numbers there.
  * The exact mixture quadratic at MNIST scale has its own benchmark with the real class statistics:
- * `node --import tsx bench/mixture.ts --backend cuda` (block PCG on the device since session 4;
+ * `node --import tsx bench/mixture.ts --backend cuda` (block CR on the device since session 4;
  * not yet measured on a GPU, see bench/RESULTS.md).
  *
  * Measured on an NVIDIA H200 (cc 9.0, 132 SMs, driver 580.159.04, CUDA 13.0; host 16 cores with

@@ -2,7 +2,7 @@
  * Issue 5's MNIST-scale benchmark: the exact degree-2 least-squares approximant of a random
  * 784→1024→10 ReLU MLP under the 10-component Gaussian mixture of the `mnist` package's class
  * statistics (class means and covariances of real digits: singular, since border pixels are
- * always 0). Reports PCG iterations, seconds and residual, and the mixture FVU (Monte Carlo on
+ * always 0). Reports solver iterations, seconds and residual, and the mixture FVU (Monte Carlo on
  * 20k mixture samples) of the exact fit vs the moment-matched Gaussian fit vs the N(0, I) fit.
  *
  *   node --import tsx bench/mixture.ts [--hidden 1024] [--samples 20000] [--backend native|js|cuda]

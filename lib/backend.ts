@@ -314,8 +314,9 @@ export interface FitShape {
  */
 export function fitWork(s: FitShape): number {
   const K = s.K ?? 1;
-  // Degree ≥ 3 (compact form) has no large products; the exact mixture quadratic is a PCG in
-  // TypeScript whose products would each cross the bus: 'auto' keeps both on the CPU.
+  // Degree ≥ 3 (compact form) has no large products. The exact mixture quadratic's device solver
+  // (native/cuda/mixture_quadratic.cpp) has not yet run on a GPU: 'auto' keeps it on the CPU until
+  // it has been verified there (backend: 'cuda' asks for it explicitly).
   if (s.degree >= 3 || (s.degree === 2 && K > 1)) return 0;
   const w = s.glu ? 2 : 1;
   const n = s.in;

@@ -104,8 +104,8 @@ Fit:
   --rcond <x>           eigenvalue cutoff of the minimum-norm solve (default 1e-10)
   --backend <name>      auto (default), native, js, cuda
   --float32             float32 products on the native backend
-  --tol <x>             degree 2 under a mixture: PCG relative residual (default 1e-8)
-  --max-iter <n>        degree 2 under a mixture: most PCG iterations (default 500)
+  --tol <x>             degree 2 under a mixture: solver's relative residual (default 1e-8)
+  --max-iter <n>        degree 2 under a mixture: most solver iterations (default 500)
 
 Output:
   --out <file>          the result (safetensors; required)
@@ -362,7 +362,7 @@ async function runFit(args: string[], io: CliStreams): Promise<number> {
     const now = performance.now();
     if (now - lastProgress < 250) return;
     lastProgress = now;
-    log(`  PCG iteration ${iter}, relative residual ${residual.toExponential(2)}`);
+    log(`  block CR iteration ${iter}, relative residual ${residual.toExponential(2)}`);
   };
   log(`fitting degree ${degree} under ${input.type === 'standard' ? 'a standard normal' : `a ${input.type}`} input (backend ${backend})…`);
   t0 = performance.now();

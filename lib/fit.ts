@@ -264,11 +264,11 @@ export interface FitOptionsSpec extends CommonOptions {
   gamma?: 'auto' | 'eager' | 'lazy';
   /** Bytes gamma may take under gamma: 'auto' (default 256 MiB). */
   memoryBudget?: number;
-  /** Degree 2 under a mixture (exact PCG solve): relative residual to stop at (default 1e-8). */
+  /** Degree 2 under a mixture (exact iterative solve, block CR): relative residual to stop at (default 1e-8). */
   tol?: number;
-  /** Degree 2 under a mixture: most PCG iterations (default 500). */
+  /** Degree 2 under a mixture: most solver iterations (default 500). */
   maxIter?: number;
-  /** Degree 2 under a mixture: called after every PCG iteration. */
+  /** Degree 2 under a mixture: called after every solver iteration. */
   onProgress?: (p: { iter: number; residual: number }) => void;
   /** Degree 2 under a mixture: cancels the solve (rejects / throws an AbortError). */
   signal?: AbortSignal;
@@ -306,7 +306,7 @@ interface Job {
   gammaEager: boolean;
   /** 'auto' chose 'cuda': a CUDA failure (device busy, out of memory…) reruns the fit on the CPU. */
   autoCuda: boolean;
-  /** Degree 2 under a mixture: the exact PCG solve's options. */
+  /** Degree 2 under a mixture: the exact iterative solve's options. */
   mixture: jsm.MixtureSolveOptions | null;
 }
 

@@ -119,11 +119,11 @@ describe.each(availableBackends().filter((b) => b !== 'cuda'))('fit on %s', (bac
     expect(got.get('input.cov').data).toEqual(input.cov.data);
   });
 
-  it('degree 2 under a mixture (exact PCG solve): PCG progress on stderr, the result equals pa.ols', () => {
+  it('degree 2 under a mixture (exact iterative solve): its progress on stderr, the result equals pa.ols', () => {
     const out = path.join(tmp, `m-${backend}.safetensors`);
     const r = cli(['fit', fixture('sequential.safetensors'), '--preset', 'sequential', '--activation', 'relu', '--degree', '2', '--input', fixture('input_mixture.npz'), '--backend', backend, '--out', out], tmp);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/PCG iteration 1, relative residual/);
+    expect(r.stderr).toMatch(/block CR iteration 1, relative residual/);
     expect(r.stderr).toMatch(/solve: mixture-cg, \d+ iterations, residual/);
     const mixture = pa.io.loadInput(pa.io.readTensorFile(fixture('input_mixture.npz')));
     const want = pa.ols(net, { degree: 2, input: mixture, backend });

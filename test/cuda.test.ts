@@ -119,7 +119,7 @@ describe.skipIf(reason !== '')(`cuda agrees with native (float64, ${TOL})${reaso
     });
   });
 
-  it('degree 2 under a mixture (issue 5: component fits and PCG products through the CUDA addon)', () => {
+  it('degree 2 under a mixture (issue 5: component fits and the solve through the CUDA addon)', () => {
     const rng = new Rng(606);
     const n = 12;
     const net = randomGlu(rng, n, 20, 3, 'gelu');
@@ -133,7 +133,7 @@ describe.skipIf(reason !== '')(`cuda agrees with native (float64, ${TOL})${reaso
     close(a.gamma!.data, b.gamma!.data);
   });
 
-  it('the mixture solve on the device (block PCG with device stacks) matches native, and progress may call the device', () => {
+  it('the mixture solve on the device (block CR with device stacks) matches native, and progress may call the device', () => {
     const rng = new Rng(607);
     const n = 40;
     const net = randomMlp(rng, n, 60, 5, 'relu');

@@ -60,7 +60,7 @@ export interface SolveInfo {
   residual?: number;
   converged?: boolean;
   seconds?: number;
-  /** PCG restarts from the recomputed true residual. */
+  /** Restarts of the iteration from the recomputed true residual. */
   restarts?: number;
   /** Iterations whose operator ran in float32 (native with dtype 'float32'; JS: always 0). */
   float32Iterations?: number;

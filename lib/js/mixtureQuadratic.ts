@@ -13,8 +13,8 @@
  *     meet the negative-definite map Γ ↦ −2SΓS and break CG.
  *  4. hermitePreconditioner: the moment-matched Gaussian's inverse operator, N(0, I) in y:
  *     β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ (exact for K = 1).
- *  5. blockPcg: block PCG over the outputs from zero (breakdown-free: the search block is
- *     re-orthonormalized every iteration, dependent directions dropped), the true residual
+ *  5. blockCr: block preconditioned conjugate residuals over the outputs from zero (breakdown-free:
+ *     each new search block re-orthonormalized, dependent directions dropped), the true residual
  *     recomputed at the end and the iteration restarted from it while above tol. The native
  *     solver's float32 operator (dtype 'float32') has no counterpart here: this one is float64.
  *  6. unwhitenQuadratic: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄.
@@ -43,7 +43,7 @@ export interface MixtureSolveOptions {
 export interface MixtureSolveInfo extends SolveInfo {
   method: 'mixture-cg';
   iterations: number;
-  /** PCG restarts from the recomputed true residual. */
+  /** Restarts of the iteration from the recomputed true residual. */
   restarts: number;
   /**
    * Iterations whose operator ran in float32: native with dtype 'float32', once the residual is
@@ -69,8 +69,11 @@ export function mixtureSolution(ridge: number): 'minimum-norm' | 'ridge' {
 
 export const MIXTURE_DEFAULTS = { tol: 1e-8, maxIter: 500, memoryLimit: 4 * 2 ** 30 };
 
-/** Float64 stacks the solve holds at once (z, r, y, p, w, rhs, Γ C scratch, the result, margin). */
-const STACKS = 9;
+/**
+ * Float64 stacks the solve holds at once: rhs, z and blockCr's seven (res, Z, AZ, QZ, P, AP, Q), the
+ * operator's Γ C scratch, the result, and one of margin (as native/core's kStacks).
+ */
+const STACKS = 12;
 
 /**
  * Bytes the solve allocates for in, out, K (an upper bound: r ≤ in); single: the native float32
@@ -331,7 +334,7 @@ export function abortError(signal?: AbortSignal | null): Error {
   return e;
 }
 
-interface PcgResult {
+interface BlockSolveResult {
   iterations: number;
   restarts: number;
   residual: number;
@@ -356,53 +359,33 @@ function combine(mx: number, my: number, r: number, T: Float64Array, X: Quad, ke
 }
 
 /**
- * Pseudo-inverse of a small symmetric positive semidefinite matrix (eigenvalues below
- * 1e-14·λ_max dropped: directions in the operator's null space carry nothing to solve for).
+ * The coefficients T [m, k] that make a block X[:m] T orthonormal in the inner product whose Gram
+ * matrix of X[:m] is `G`, from its eigendecomposition; directions with relative weight below 1e-12
+ * (nearly dependent block columns, the breakdown of plain block methods) are dropped.
  */
-function smallPinv(m: number, A: Float64Array): Float64Array {
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < i; j++) A[i * m + j] = A[j * m + i] = 0.5 * (A[i * m + j] + A[j * m + i]);
-  const { vals, vecs } = symmetricEigen(m, A);
-  const inv = new Float64Array(m * m);
-  const lmax = Math.max(0, ...vals);
-  for (let t = 0; t < m; t++) {
-    if (!(vals[t] > 1e-14 * lmax)) continue;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < m; j++) inv[i * m + j] += (vecs[t * m + i] * vecs[t * m + j]) / vals[t];
-  }
-  return inv;
-}
-
-/**
- * P[:rank] = an orthonormal basis of span(Z[:m]), from the eigendecomposition of the Gram matrix;
- * directions with relative weight below 1e-12 (nearly dependent block columns, the breakdown of
- * plain block CG) are dropped. Returns the rank kept.
- */
-function orthonormalBasis(m: number, r: number, Z: Quad, P: Quad): number {
-  const { vals, vecs } = symmetricEigen(m, gram(m, m, r, Z, Z));
+function orthonormalizer(m: number, G: Float64Array): { T: Float64Array; k: number } {
+  const { vals, vecs } = symmetricEigen(m, G);
   const lmax = Math.max(0, ...vals);
   const keep: number[] = [];
   for (let t = m - 1; t >= 0; t--) if (vals[t] > 1e-12 * lmax && vals[t] > 0) keep.push(t);
   const k = keep.length;
   const T = new Float64Array(m * k);
   for (let j = 0; j < k; j++) for (let a = 0; a < m; a++) T[a * k + j] = vecs[keep[j] * m + a] / Math.sqrt(vals[keep[j]]);
-  combine(m, k, r, T, Z, 0, P);
-  return k;
+  return { T, k };
 }
 
 /**
- * Block PCG over the outputs (they share the operator): every output's iterate minimizes its
- * error's energy norm over the sum of all outputs' Krylov spaces. Breakdown-free form: the search
- * block is re-orthonormalized each iteration and dependent directions dropped. A generator: it
- * yields after every iteration so that the async driver can give the event loop a turn. At the
- * end the true residual is recomputed and the iteration restarted from it while above tol.
+ * Block preconditioned conjugate residuals over the outputs (native/core/block_cr.hpp): every
+ * output's iterate minimizes its residual in the preconditioner's inverse norm over the sum of all
+ * outputs' Krylov spaces. Search directions P with AP = M P and Q = H AP kept H-orthonormal, so
+ * α = Qᵀ r and β = −Qᵀ M Z; breakdown-free (each new block re-orthonormalized, dependent
+ * directions dropped). A generator: it yields after every iteration so that the async driver can
+ * give the event loop a turn. At the end the true residual is recomputed and the iteration
+ * restarted from it while above tol.
  */
-function* blockPcg(wm: WhitenedMixture, out: number, op: MomentMap, ridge: number, rhs: Quad, z: Quad, opt: MixtureSolveOptions): Generator<void, PcgResult> {
+function* blockCr(wm: WhitenedMixture, out: number, op: MomentMap, ridge: number, rhs: Quad, z: Quad, opt: MixtureSolveOptions): Generator<void, BlockSolveResult> {
   const r = wm.r;
-  const res = newQuad(out, r);
-  const Z = newQuad(out, r);
-  const P = newQuad(out, r);
-  const Q = newQuad(out, r);
+  const [res, Z, AZ, QZ, P, AP, Q] = Array.from({ length: 7 }, () => newQuad(out, r));
   const bnorm = dots(out, r, rhs, rhs).map(Math.sqrt);
   const worstRelative = (): number => {
     const rr = dots(out, r, res, res);
@@ -410,36 +393,41 @@ function* blockPcg(wm: WhitenedMixture, out: number, op: MomentMap, ridge: numbe
     for (let o = 0; o < out; o++) if (bnorm[o] > 0) worst = Math.max(worst, Math.sqrt(rr[o]) / bnorm[o]);
     return worst;
   };
-  const result: PcgResult = { iterations: 0, restarts: 0, residual: 0 };
+  const nextBlock = (): void => {
+    hermitePreconditioner(out, r, res, Z);
+    op.apply(Z, AZ, ridge);
+  };
+  const result: BlockSolveResult = { iterations: 0, restarts: 0, residual: 0 };
   assign(res, rhs);
   let worst = worstRelative();
   for (;;) {
-    hermitePreconditioner(out, r, res, Z);
-    let k = orthonormalBasis(out, r, Z, P);
-    while (result.iterations < opt.maxIter && worst > opt.tol && k > 0) {
+    nextBlock();
+    while (result.iterations < opt.maxIter && worst > opt.tol) {
       if (opt.signal?.aborted) throw abortError(opt.signal);
-      op.apply(P, Q, ridge, k);
-      const Gi = smallPinv(k, gram(k, k, r, P, Q));
-      const alpha = new Float64Array(k * out);
-      gemm(false, false, k, out, k, 1, Gi, gram(k, out, r, P, res), 0, alpha);
+      hermitePreconditioner(out, r, AZ, QZ);
+      const { T, k } = orthonormalizer(out, gram(out, out, r, AZ, QZ));
+      if (k === 0) break;
+      combine(out, k, r, T, Z, 0, P);
+      combine(out, k, r, T, AZ, 0, AP);
+      combine(out, k, r, T, QZ, 0, Q);
+      const alpha = gram(k, out, r, Q, res);
       combine(k, out, r, alpha, P, 1, z);
-      combine(k, out, r, alpha.map((a) => -a), Q, 1, res);
+      combine(k, out, r, alpha.map((a) => -a), AP, 1, res);
       worst = worstRelative();
       result.iterations++;
       opt.onProgress?.({ iter: result.iterations, residual: worst });
       yield;
       if (worst <= opt.tol) break;
-      hermitePreconditioner(out, r, res, Z);
-      const beta = new Float64Array(k * out);
-      gemm(false, false, k, out, k, -1, Gi, gram(k, out, r, Q, Z), 0, beta);
+      nextBlock();
+      const beta = gram(k, out, r, Q, AZ).map((b) => -b);
       combine(k, out, r, beta, P, 1, Z);
-      k = orthonormalBasis(out, r, Z, P);
+      combine(k, out, r, beta, AP, 1, AZ);
     }
     // The recurrence drifts from b − Mz: recompute, and restart from there if above tol.
-    op.apply(z, Q, ridge);
-    for (let i = 0; i < res.c.length; i++) res.c[i] = rhs.c[i] - Q.c[i];
-    for (let i = 0; i < res.b.length; i++) res.b[i] = rhs.b[i] - Q.b[i];
-    for (let i = 0; i < res.G.length; i++) res.G[i] = rhs.G[i] - Q.G[i];
+    op.apply(z, AZ, ridge);
+    for (let i = 0; i < res.c.length; i++) res.c[i] = rhs.c[i] - AZ.c[i];
+    for (let i = 0; i < res.b.length; i++) res.b[i] = rhs.b[i] - AZ.b[i];
+    for (let i = 0; i < res.G.length; i++) res.G[i] = rhs.G[i] - AZ.G[i];
     worst = worstRelative();
     result.residual = worst;
     if (worst <= opt.tol || result.iterations >= opt.maxIter || result.restarts >= 8) break;
@@ -532,7 +520,7 @@ function* mixtureFit(prob: MixtureProblem): Generator<void, QuadraticFitData> {
   const z = newQuad(out, wm.r);
   componentRhs(wm, componentFitter(prob, wm), op, newQuad(out, wm.r), rhs);
   yield;
-  const pr = yield* blockPcg(wm, out, op, fit.ridge, rhs, z, opt);
+  const pr = yield* blockCr(wm, out, op, fit.ridge, rhs, z, opt);
   const { alpha, beta, G } = unwhitenQuadratic(wm, out, z);
   const solve: MixtureSolveInfo = {
     method: 'mixture-cg',

@@ -6,12 +6,12 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "block_pcg.hpp"
+#include "block_cr.hpp"
 #include "quadratic.hpp"
 
 namespace polyapprox {
 
-using mixture::PcgResult;
+using mixture::BlockSolveResult;
 using mixture::Quad;
 using mixture::sz;
 using mixture::WhitenedComponent;
@@ -25,8 +25,9 @@ void zero(Quad& Z) {
   std::fill(Z.G.begin(), Z.G.end(), 0.0);
 }
 
-// Float64 stacks the solve holds at once (z, r, y, p, w, rhs, Γ C scratch, the result, margin).
-constexpr int kStacks = 9;
+// Float64 stacks the solve holds at once: rhs, z and block_cr's seven (res, Z, AZ, QZ, P, AP, Q),
+// the operator's Γ C scratch, the result, and one of margin.
+constexpr int kStacks = 12;
 
 std::vector<double> dots(int out, int r, const Quad& X, const Quad& Y) {
   std::vector<double> d(out, 0.0);
@@ -307,7 +308,7 @@ void combine(int mx, int my, int r, const std::vector<double>& T, const Quad& X,
   gemm(true, false, my, r * r, mx, 1.0, T.data(), X.G.data(), keep, Y.G.data());
 }
 
-// The host's stacks for block_pcg (block_pcg.hpp): Quad and the MomentMap on OpenBLAS.
+// The host's stacks for block_cr (block_cr.hpp): Quad and the MomentMap on OpenBLAS.
 class HostSpace {
  public:
   using Stack = Quad;
@@ -389,9 +390,9 @@ MixtureQuadraticFit mixture_fit(int n, int out, const InputDist& dist, const Fit
     Quad scratch(out, r);
     component_rhs(wm, [&](const InputDist& d) { return fit_component_in_y(wm, d); }, op, scratch, rhs);
   }
-  PcgResult pr;
+  BlockSolveResult pr;
   if (backend.solver && r > 0) {  // r = 0: nothing to solve for beyond the constant
-    const mixture::PcgProblem problem{wm, out, opt.ridge, opt.single, rhs,
+    const mixture::SolveProblem problem{wm, out, opt.ridge, opt.single, rhs,
                                       [&](const Quad& Z, Quad& Y) {
                                         op.set_single(false);
                                         op.apply(Z, Y, opt.ridge);
@@ -399,7 +400,7 @@ MixtureQuadraticFit mixture_fit(int n, int out, const InputDist& dist, const Fit
     pr = backend.solver(problem, z, sopt);
   } else {
     HostSpace space(out, r, op, opt.ridge);
-    pr = mixture::block_pcg(space, out, rhs, z, sopt);
+    pr = mixture::block_cr(space, out, rhs, z, sopt);
   }
   MixtureQuadraticFit fit;
   fit.in = n;
@@ -430,22 +431,6 @@ FitOptions component_options(const FitOptions& opt) {
 }  // namespace
 
 namespace mixture {
-
-std::vector<double> small_pinv(int m, std::vector<double> A) {
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < i; ++j) A[sz(i) * m + j] = A[sz(j) * m + i] = 0.5 * (A[sz(i) * m + j] + A[sz(j) * m + i]);
-  std::vector<double> vals, vecs, inv(sz(m) * m, 0.0);
-  symmetric_eigen(m, A.data(), vals, vecs);
-  double lmax = 0;
-  for (double v : vals) lmax = std::max(lmax, v);
-  for (int t = 0; t < m; ++t) {
-    if (!(vals[t] > 1e-14 * lmax)) continue;
-    const double* v = vecs.data() + sz(t) * m;
-    for (int i = 0; i < m; ++i)
-      for (int j = 0; j < m; ++j) inv[sz(i) * m + j] += v[i] * v[j] / vals[t];
-  }
-  return inv;
-}
 
 std::vector<double> orthonormalizer(int m, const std::vector<double>& gram) {
   std::vector<double> vals, vecs, G = gram;

@@ -24,19 +24,20 @@
 //  4. hermite_preconditioner: the inverse of the moment-matched Gaussian's own operator, which
 //     in y (where that Gaussian is N(0, I)) is diagonal in the Hermite basis {1, y, yyᵀ − I} with
 //     Gram diag(1, I, 2 I⊗I): β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ. Exact for K = 1.
-//  5. block_pcg (block_pcg.hpp, shared with native/cuda): block PCG over the outputs from zero (breakdown-free: the search block is
-//     re-orthonormalized every iteration, dependent directions dropped); at the end the true
-//     residual is recomputed and the iteration restarted from there if it is above tol
-//     (recurrence drift), until maxIter. Each output's iterate is optimal over the sum of all
-//     outputs' Krylov spaces: at MNIST scale 6.5e-5 after 150 iterations where per-output PCG
-//     had 6.1e-4 after 115 (bench/RESULTS.md). With FitOptions::single (dtype 'float32') the
-//     operator's GEMMs run in float32 once the residual is below 1e-2; the final residual is float64.
+//  5. block_cr (block_cr.hpp, shared with native/cuda): block preconditioned conjugate residuals
+//     over the outputs from zero (breakdown-free: each new search block is re-orthonormalized,
+//     dependent directions dropped); at the end the true residual is recomputed and the iteration
+//     restarted from there if it is above tol (recurrence drift), until maxIter. Each output's
+//     iterate minimizes its residual over the sum of all outputs' Krylov spaces. CR rather than CG
+//     because the stopping rule is a residual: measured numbers in bench/RESULTS.md and block_cr.hpp.
+//     With FitOptions::single (dtype 'float32') the operator's GEMMs run in float32 once the
+//     residual is below 1e-2; the final residual is float64.
 //  6. unwhiten_quadratic: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄: the
 //     quadratic that does not vary off the data's affine hull (the span the data reaches).
 //
 // Singular mixtures: without ridge the iteration converges on the range of the mixture operator
-// and returns the solution of least moment-matched-Gaussian norm there (PCG from zero with an
-// SPD preconditioner); ridge > 0 adds ridge·I in the whitened coordinates, i.e. the penalty
+// and returns the solution of least moment-matched-Gaussian norm there (a Krylov method from zero
+// preconditioned by that Gaussian's SPD operator); ridge > 0 adds ridge·I in the whitened coordinates, i.e. the penalty
 // ridge·(c_y² + ‖β_y‖² + ‖Γ_y‖²_F), scale-free because the moment-matched Gaussian is N(0, I) there.
 #pragma once
 #include <atomic>
@@ -114,14 +115,14 @@ struct WhitenedMixture {
   std::vector<WhitenedComponent> comps;
 };
 
-struct PcgResult {
+struct BlockSolveResult {
   int iterations = 0, restarts = 0, single_iterations = 0;
   double residual = 0;  // the true relative residual (max over outputs) at the end
 };
 
 // What a solver of the whitened normal equations gets: the mixture, the right-hand sides, and the
 // host operator Y = Σ_k π_k A_k(Z) + ridge·Z (float64) to check its answer against.
-struct PcgProblem {
+struct SolveProblem {
   const WhitenedMixture& wm;
   int out;
   double ridge;
@@ -130,10 +131,10 @@ struct PcgProblem {
   std::function<void(const Quad& Z, Quad& Y)> host_apply;
 };
 
-// Where the steps run. Empty members: the core's own (block PCG on the host, the core's fits of the
+// Where the steps run. Empty members: the core's own (block CR on the host, the core's fits of the
 // components).
 struct MixtureBackend {
-  std::function<PcgResult(const PcgProblem&, Quad& z, const MixtureSolveOptions&)> solver;
+  std::function<BlockSolveResult(const SolveProblem&, Quad& z, const MixtureSolveOptions&)> solver;
   std::function<QuadraticFit(const Mlp&, const InputDist&, const FitOptions&)> mlp_fit;
   std::function<QuadraticFit(const Glu&, const InputDist&, const FitOptions&)> glu_fit;
 };

@@ -1,6 +1,6 @@
 // The exact mixture quadratic on the device: the core's driver (native/core/mixture_quadratic.cpp:
 // whitening, component right-hand sides, unwhitening) with the components fitted by this backend's
-// quadratic fits and the normal equations solved by the core's block PCG (block_pcg.hpp) on a
+// quadratic fits and the normal equations solved by the core's block CR (block_cr.hpp) on a
 // DeviceSpace, whose stacks, operator and preconditioner live on the device. Per iteration the
 // operator is, per component, one dgemm Γ C over the whole stack and one strided-batched dgemm
 // C (Γ C), as in the core; the rest are the element-wise kernels of kernels.cu. The host only sees
@@ -11,7 +11,7 @@
 // does not confirm is an error (code ERR_POLYAPPROX_CUDA, so 'auto' falls back to the CPU).
 #include <string>
 
-#include "block_pcg.hpp"
+#include "block_cr.hpp"
 #include "device.hpp"
 #include "kernels.hpp"
 #include "polyapprox_cuda.hpp"
@@ -19,8 +19,8 @@
 namespace polyapprox {
 namespace cuda {
 
-using mixture::PcgProblem;
-using mixture::PcgResult;
+using mixture::SolveProblem;
+using mixture::BlockSolveResult;
 using mixture::Quad;
 using mixture::sz;
 
@@ -77,7 +77,7 @@ class DeviceMomentMap {
   DeviceArray<double> P1_, P2_, tr_, bt_, m0_, m1_;
 };
 
-// The device's stacks for mixture::block_pcg (see block_pcg.hpp for the contract).
+// The device's stacks for mixture::block_cr (see block_cr.hpp for the contract).
 class DeviceSpace {
  public:
   using Stack = DeviceQuad;
@@ -157,14 +157,14 @@ class DeviceSpace {
 
 std::string gib(double bytes) { return std::to_string(bytes / double(1ull << 30)).substr(0, 5) + " GiB"; }
 
-// Device bytes of one solve: eight stacks (rhs, z, res, Zb, P, Q and the operator's Γ C and C Γ C)
+// Device bytes of one solve: eleven stacks (rhs, z, block_cr's seven, the operator's Γ C and C Γ C)
 // and the K components.
 double device_bytes(int out, int r, int K) {
   const double stack = double(out) * (double(r) * r + r + 1);
-  return 8.0 * (8.0 * stack + K * (double(r) * r + r) + 8.0 * out * (r + out + 4));
+  return 8.0 * (11.0 * stack + K * (double(r) * r + r) + 8.0 * out * (r + out + 4));
 }
 
-PcgResult device_block_pcg(const PcgProblem& pb, Quad& z, const MixtureSolveOptions& sopt) {
+BlockSolveResult device_block_cr(const SolveProblem& pb, Quad& z, const MixtureSolveOptions& sopt) {
   const int out = pb.out, r = pb.wm.r;
   Session s;
   {
@@ -181,7 +181,7 @@ PcgResult device_block_pcg(const PcgProblem& pb, Quad& z, const MixtureSolveOpti
   DeviceQuad dz = space.make();
   MixtureSolveOptions so = sopt;
   if (sopt.progress) so.progress = [&](int iter, double residual) { s.unlocked([&] { sopt.progress(iter, residual); }); };
-  PcgResult result = mixture::block_pcg(space, out, rhs, dz, so);
+  BlockSolveResult result = mixture::block_cr(space, out, rhs, dz, so);
   space.download_quad(dz, z);
   // The host's float64 operator confirms the answer (one operator application on the CPU).
   Quad Y(out, r);
@@ -201,7 +201,7 @@ PcgResult device_block_pcg(const PcgProblem& pb, Quad& z, const MixtureSolveOpti
 
 mixture::MixtureBackend device_backend() {
   mixture::MixtureBackend b;
-  b.solver = device_block_pcg;
+  b.solver = device_block_cr;
   b.mlp_fit = [](const Mlp& net, const InputDist& d, const FitOptions& o) { return cuda::mlp_quadratic_fit(net, d, o); };
   b.glu_fit = [](const Glu& net, const InputDist& d, const FitOptions& o) { return cuda::glu_quadratic_fit(net, d, o); };
   return b;
