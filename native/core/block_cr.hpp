@@ -36,16 +36,17 @@ std::vector<double> orthonormalizer(int m, const std::vector<double>& gram);
 // this. Inexact Krylov theory (the matrix-vector error a step may make grows as ‖b‖/‖r_k‖) puts
 // the rounding of sgemm (~1e-6 relative) where it no longer limits the iteration; the true
 // residual at the end, and every restart, is computed in float64, so `tol` still holds for it.
-// Measured (7×7-pooled MNIST mixture, r = 48): float64 77 iterations, this switch 86, float32 from
-// the start 106 with one restart.
+// Measured (7×7-pooled MNIST mixture, r = 48, to 1e-8): block CR float64 77 iterations, with this
+// switch 87 (one restart); under block CG it was 77 / 86, and float32 from the start 106.
 constexpr double kSingleBelow = 1e-2;
 
 // Block preconditioned conjugate residuals over the outputs (they share the operator): every
 // output's iterate minimizes its residual ‖b − Mz‖ in the preconditioner's inverse norm over the sum
 // of all outputs' Krylov spaces, so each direction found for one output serves the others. CR, not
 // CG: the target is a relative residual, which CG (minimizing the error's energy norm) reaches
-// later when the spectrum is wide — at 14×14-pooled MNIST (r = 181, 10 outputs) block CR reached
-// 1e-5 in 207 iterations where block CG needed 583 (bench/RESULTS.md). Like PCG from zero with an
+// later when the spectrum is wide. At MNIST scale (784→1024→10, K = 10 class statistics) block CR
+// is at 1.25e-5 after 150 iterations where block CG was at 6.5e-5; at 14×14-pooled digits 1.0e-6
+// after 300 against 9.2e-6 (bench/RESULTS.md). Like PCG from zero with an
 // SPD preconditioner, it converges to the solution of least preconditioner norm on singular
 // systems, so the minimum-norm semantics are those of PCG.
 //
