@@ -36,7 +36,7 @@ QuadraticFit mlp_quadratic_fit(const Mlp& net, const InputDist& dist, const FitO
 QuadraticFit glu_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt);
 
 // The exact mixture quadratic: the core's driver with this backend's component fits and block
-// PCG on the device (mixture_quadratic.cpp); float64 (FitOptions::single ignored).
+// CR on the device (mixture_quadratic.cpp); float64 (FitOptions::single ignored).
 MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt,
                                               const MixtureSolveOptions& sopt);
 MixtureQuadraticFit glu_mixture_quadratic_fit(const Glu& net, const InputDist& dist, const FitOptions& opt,
