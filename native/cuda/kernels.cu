@@ -25,6 +25,12 @@ __device__ __forceinline__ void pair_of(int64_t p, int& i, int& j) {
   j = static_cast<int>(p - r * (r + 1) / 2);
 }
 
+// The sum of `v` over the 32 lanes of a warp, in lane 0 (fixed order: reproducible run to run).
+__device__ __forceinline__ double warp_sum(double v) {
+  for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
+  return v;
+}
+
 // One thread per pair column; it walks the hidden units (grid-stride in y) so that the pair
 // index is computed once per few units and the writes along a row of K stay coalesced.
 __global__ void khatri_rao_kernel(int hidden, int n, const double* __restrict__ W, const double* __restrict__ V,
@@ -54,7 +60,7 @@ __global__ void row_dots_kernel(int rows, int cols, const double* __restrict__ A
   const double* b = B + static_cast<size_t>(warp) * cols;
   double acc = 0;
   for (int c = lane; c < cols; c += 32) acc += a[c] * b[c];
-  for (int off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+  acc = warp_sum(acc);
   if (lane == 0) out[warp] = acc;
 }
 
@@ -81,7 +87,7 @@ __global__ void block_traces_kernel(int count, int r, const double* __restrict__
   const double* g = G + static_cast<size_t>(warp) * r * r;
   double acc = 0;
   for (int i = lane; i < r; i += 32) acc += g[static_cast<size_t>(i) * r + i];
-  for (int off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+  acc = warp_sum(acc);
   if (lane == 0) out[warp] = acc;
 }
 
@@ -120,7 +126,7 @@ __global__ void component_mean_kernel(int count, int r, const double* __restrict
   const double* bto = bt + static_cast<size_t>(warp) * r;
   double acc = 0;
   for (int i = lane; i < r; i += 32) acc += bo[i] * d[i] + 0.5 * d[i] * (bto[i] - bo[i]);
-  for (int off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+  acc = warp_sum(acc);
   if (lane == 0) m0[warp] = c[warp] + acc + trGC[warp];
 }
 

@@ -11,6 +11,7 @@
 
 #include "block_cr.hpp"
 #include "check.hpp"
+#include "random.hpp"
 
 using namespace polyapprox;
 
@@ -66,22 +67,10 @@ struct DenseSpace {
   }
 };
 
-// A = Q diag(eigs) Qᵀ with a random orthogonal Q (Gram–Schmidt of a Gaussian matrix).
+// A = Q diag(eigs) Qᵀ with a random orthogonal Q (its columns are the eigenvectors).
 std::vector<double> spectral_matrix(std::mt19937_64& rng, const std::vector<double>& eigs, std::vector<double>* Qout) {
   const int n = static_cast<int>(eigs.size());
-  std::normal_distribution<double> g;
-  std::vector<double> Q(n * n);
-  for (double& q : Q) q = g(rng);
-  for (int c = 0; c < n; ++c) {  // columns of Q orthonormal
-    for (int p = 0; p < c; ++p) {
-      double d = 0;
-      for (int i = 0; i < n; ++i) d += Q[i * n + c] * Q[i * n + p];
-      for (int i = 0; i < n; ++i) Q[i * n + c] -= d * Q[i * n + p];
-    }
-    double s = 0;
-    for (int i = 0; i < n; ++i) s += Q[i * n + c] * Q[i * n + c];
-    for (int i = 0; i < n; ++i) Q[i * n + c] /= std::sqrt(s);
-  }
+  const std::vector<double> Q = polyapprox_test::random_orthogonal(rng, n);
   std::vector<double> A(n * n, 0.0);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j)

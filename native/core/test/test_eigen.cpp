@@ -9,16 +9,13 @@
 
 #include "check.hpp"
 #include "eigen.hpp"
+#include "random.hpp"
 
 using namespace polyapprox;
 
+using polyapprox_test::normals;
+
 namespace {
-std::vector<double> normals(std::mt19937_64& rng, size_t n, double scale) {
-  std::normal_distribution<double> g;
-  std::vector<double> v(n);
-  for (double& x : v) x = scale * g(rng);
-  return v;
-}
 
 // Keeps the buffers a fit borrows.
 struct MlpCase {
@@ -127,18 +124,7 @@ TEST_CASE("eigen: an MLP with orthogonal rows has the spectrum ½ a_i c_i² on t
   // a_i = W2_i E[relu''(y_i)] = W2_i pdf(b_i / c_i) / c_i, so λ_i = ½ W2_i c_i pdf(b_i / c_i).
   std::mt19937_64 rng(7);
   const int n = 12;
-  std::vector<double> U = normals(rng, n * n, 1);
-  for (int i = 0; i < n; ++i) {  // Gram–Schmidt, twice
-    for (int pass = 0; pass < 2; ++pass)
-      for (int j = 0; j < i; ++j) {
-        double d = 0;
-        for (int t = 0; t < n; ++t) d += U[i * n + t] * U[j * n + t];
-        for (int t = 0; t < n; ++t) U[i * n + t] -= d * U[j * n + t];
-      }
-    double s = 0;
-    for (int t = 0; t < n; ++t) s += U[i * n + t] * U[i * n + t];
-    for (int t = 0; t < n; ++t) U[i * n + t] /= std::sqrt(s);
-  }
+  const std::vector<double> U = polyapprox_test::random_orthogonal(rng, n);
   std::vector<double> c(n), W1(n * n), b1 = normals(rng, n, 0.7), W2(n), lam(n);
   for (int i = 0; i < n; ++i) {
     c[i] = 0.5 + 0.25 * i;
