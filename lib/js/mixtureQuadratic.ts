@@ -77,11 +77,11 @@ const STACKS = 12;
 
 /**
  * Bytes the solve allocates for in, out, K (an upper bound: r ≤ in); single: the native float32
- * operator's buffers too (Γ stack, Γ C stack, one C Γ C, the K float copies of C_k).
+ * operator's buffers too (the stack of symmetric parts, one S C, one C S C, the K float copies of C_k).
  */
 export function mixtureMemoryEstimate(n: number, out: number, K: number, single = false): number {
-  const f32 = single ? 4 * (2 * out + K + 1) * n * n : 0;
-  return 8 * (STACKS * out * (n * n + n + 1) + (K + 5) * n * n) + f32;
+  const f32 = single ? 4 * (out + K + 2) * n * n : 0;
+  return 8 * (STACKS * out * (n * n + n + 1) + (K + 6) * n * n) + f32;
 }
 
 /** Stacks of quadratics in the whitened coordinates: c [out], b [out, r], G [out, r, r]. */

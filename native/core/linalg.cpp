@@ -49,6 +49,18 @@ void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const floa
               m, n, k, alpha, A, transA ? m : k, B, transB ? k : n, beta, C, n);
 }
 
+void gemm(int m, int n, int k, double alpha, const double* A, int lda, const double* B, int ldb, double beta,
+          double* C, int ldc) {
+  if (m == 0 || n == 0 || k == 0) throw std::invalid_argument("gemm: empty sub-block");
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemm(int m, int n, int k, float alpha, const float* A, int lda, const float* B, int ldb, float beta, float* C,
+          int ldc) {
+  if (m == 0 || n == 0 || k == 0) throw std::invalid_argument("gemm: empty sub-block");
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 CovFactor factor_covariance(int n, const double* S, double psd_tol) {
   CovFactor f;
   f.n = n;

@@ -13,6 +13,12 @@ void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const dou
 void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, const float* B,
           float beta, float* C);
 
+// The same on sub-blocks: row-major with leading dimensions lda, ldb, ldc (no transposes).
+void gemm(int m, int n, int k, double alpha, const double* A, int lda, const double* B, int ldb, double beta,
+          double* C, int ldc);
+void gemm(int m, int n, int k, float alpha, const float* A, int lda, const float* B, int ldb, float beta, float* C,
+          int ldc);
+
 // Pivoted Cholesky factor of a symmetric PSD matrix S = F Fᵀ, F = P L with L [n, rank]
 // lower trapezoidal. Stored as the permutation and L so that products with F can use the
 // triangular block (half the flops of a dense product).

@@ -26,7 +26,7 @@ void zero(Quad& Z) {
 }
 
 // Float64 stacks the solve holds at once: rhs, z and block_cr's seven (res, Z, AZ, QZ, P, AP, Q),
-// the operator's Γ C scratch, the result, and one of margin.
+// the operator's stack of symmetric parts, the result, and one of margin.
 constexpr int kStacks = 12;
 
 std::vector<double> dots(int out, int r, const Quad& X, const Quad& Y) {
@@ -125,17 +125,38 @@ WhitenedMixture whiten_mixture(const InputDist& dist, double rcond, double psd_t
   return wm;
 }
 
+// C Γ C for symmetric C and Γ, given P = Γ C: only its upper triangle (and the lower halves of the
+// diagonal blocks), as row blocks C[i0:i1, :] · P[:, i0:] — the symmetric result needs half of
+// the second product. Six blocks measured best for r = 664 on OpenBLAS 0.3.21 (the product at
+// 0.69–0.72 of a full gemm in float32 and float64; more blocks lose more to the small ones).
+template <class T>
+void upper_sandwich(int r, const T* C, const T* P, T* out) {
+  constexpr int kBlocks = 6;
+  for (int b = 0; b < kBlocks; ++b) {
+    const int i0 = static_cast<int>(static_cast<long>(r) * b / kBlocks);
+    const int i1 = static_cast<int>(static_cast<long>(r) * (b + 1) / kBlocks);
+    if (i1 > i0)
+      gemm(i1 - i0, r - i0, r, T(1), C + sz(i0) * r, r, P + i0, r, T(0), out + sz(i0) * r + i0, r);
+  }
+}
+
 // The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics. With
 // set_single(true) the two large products per component run in float32 (sgemm, about twice the
 // speed); everything else stays float64.
+//
+// A quadratic depends on Γ only through its symmetric part, so each apply first takes
+// S = ½(Γ + Γᵀ) per output (once, not once per component); then C(Γ + Γᵀ)C = 2 C S C is
+// symmetric and only its upper triangle is computed (upper_sandwich) and accumulated, the lower
+// one mirrored at the end. Measured at MNIST scale (r = 664, out = 10): ≈15% less time per
+// iteration than full products, and no column-order reads of C Γ C.
 class MomentMap {
  public:
   MomentMap(const WhitenedMixture& wm, int out, bool single = false)
-      : wm_(wm), out_(out), P1_(sz(out) * wm.r * wm.r), P2_(sz(wm.r) * wm.r) {
+      : wm_(wm), out_(out), S_(sz(out) * wm.r * wm.r), P1_(sz(wm.r) * wm.r), P2_(sz(wm.r) * wm.r) {
     if (!single) return;
     const size_t rr = sz(wm.r) * wm.r;
-    Zf_.resize(sz(out) * rr);
-    P1f_.resize(sz(out) * rr);
+    Sf_.resize(sz(out) * rr);
+    P1f_.resize(rr);
     P2f_.resize(rr);
     for (const auto& comp : wm.comps) Cf_.emplace_back(comp.C.begin(), comp.C.end());
   }
@@ -147,65 +168,68 @@ class MomentMap {
   // Y += w · A(Z) under N(d, C), on the first `rows` stacked quadratics (all by default), in float64.
   void add_component(const Quad& Z, const WhitenedComponent& comp, Quad& Y, int rows = -1) {
     const int out = rows < 0 ? out_ : rows;
-    const size_t rr = sz(wm_.r) * wm_.r;
-    gemm(false, false, out * wm_.r, wm_.r, wm_.r, 1.0, Z.G.data(), comp.C.data(), 0.0, P1_.data());  // P1_o = Γ_o C
-    accumulate(Z, comp, Y, out, P1_.data(), [&](int o) {
-      gemm(false, false, wm_.r, wm_.r, wm_.r, 1.0, comp.C.data(), P1_.data() + o * rr, 0.0, P2_.data());  // C Γ C
-      return P2_.data();
-    });
+    symmetrize(Z, out, false);
+    add_upper(Z, comp, comp.C.data(), P1_.data(), P2_.data(), S_.data(), Y, out);
+    mirror_upper(Y, out);
   }
 
   void apply(const Quad& Z, Quad& Y, double ridge, int rows = -1) {
     if (rows < 0) rows = out_;
     zero(Y);
-    if (single_) {
-      const size_t n = sz(rows) * wm_.r * wm_.r;
-      for (size_t i = 0; i < n; ++i) Zf_[i] = static_cast<float>(Z.G[i]);
-      for (size_t k = 0; k < wm_.comps.size(); ++k) add_component_single(Z, k, Y, rows);
-    } else {
-      for (const auto& comp : wm_.comps) add_component(Z, comp, Y, rows);
+    symmetrize(Z, rows, single_);
+    for (size_t k = 0; k < wm_.comps.size(); ++k) {
+      if (single_)
+        add_upper(Z, wm_.comps[k], Cf_[k].data(), P1f_.data(), P2f_.data(), Sf_.data(), Y, rows);
+      else
+        add_upper(Z, wm_.comps[k], wm_.comps[k].C.data(), P1_.data(), P2_.data(), S_.data(), Y, rows);
     }
+    mirror_upper(Y, rows);
     if (ridge > 0) axpy(rows, wm_.r, std::vector<double>(rows, ridge), Z, Y);
   }
 
  private:
-  void add_component_single(const Quad& Z, size_t k, Quad& Y, int out) {
-    const size_t rr = sz(wm_.r) * wm_.r;
-    const float* Cf = Cf_[k].data();
-    gemm(false, false, out * wm_.r, wm_.r, wm_.r, 1.0f, Zf_.data(), Cf, 0.0f, P1f_.data());
-    accumulate(Z, wm_.comps[k], Y, out, P1f_.data(), [&](int o) {
-      gemm(false, false, wm_.r, wm_.r, wm_.r, 1.0f, Cf, P1f_.data() + o * rr, 0.0f, P2f_.data());
-      return static_cast<const float*>(P2f_.data());
-    });
+  // S_o = ½(Γ_o + Γ_oᵀ) in float64, and its float32 copy when `single`.
+  void symmetrize(const Quad& Z, int out, bool single) {
+    const int r = wm_.r;
+    const size_t rr = sz(r) * r;
+    for (int o = 0; o < out; ++o) {
+      const double* G = Z.G.data() + o * rr;
+      double* S = S_.data() + o * rr;
+      for (int i = 0; i < r; ++i)
+        for (int j = i; j < r; ++j) S[sz(i) * r + j] = S[sz(j) * r + i] = 0.5 * (G[sz(i) * r + j] + G[sz(j) * r + i]);
+      if (single) std::copy(S, S + rr, Sf_.data() + o * rr);
+    }
   }
 
-  // Isserlis, given P1_o = Γ_o C and a callback returning C Γ_o C for output o:
-  //   m0 = c̃ + tr(ΓC), m1 = C β̃, E[y q] = m1 + d m0, E[y yᵀ q] = m0 (C + ddᵀ) + C(Γ + Γᵀ)C + m1dᵀ + dm1ᵀ.
-  template <class T, class CGC>
-  void accumulate(const Quad& Z, const WhitenedComponent& comp, Quad& Y, int out, const T* P1, CGC cgc) {
+  // The upper triangle of Y_o += w · A(S_o) under N(d, C) by Isserlis, with Cp = C in the
+  // products' precision (T) and Ss the symmetric parts in T:
+  //   m0 = c̃ + tr(SC), m1 = C β̃ (β̃ = b + 2Sd, c̃ = c + bᵀd + dᵀSd), E[y q] = m1 + d m0,
+  //   E[y yᵀ q] = m0 (C + ddᵀ) + 2 C S C + m1dᵀ + dm1ᵀ.
+  template <class T>
+  void add_upper(const Quad& Z, const WhitenedComponent& comp, const T* Cp, T* P1, T* P2, const T* Ss, Quad& Y,
+                 int out) {
     const int r = wm_.r;
     const size_t rr = sz(r) * r;
     const double w = comp.w;
     const double* d = comp.d.data();
     const double* C = comp.C.data();
-    std::vector<double> m0(out), bt(sz(out) * r), m1(sz(out) * r);
+    std::vector<double> m0(out), bt(sz(out) * r), m1(sz(out) * r), sd(r);
     for (int o = 0; o < out; ++o) {
-      const double* G = Z.G.data() + o * rr;
-      const T* P = P1 + o * rr;
-      double tr = 0, dgd = 0, bd = 0;
-      for (int i = 0; i < r; ++i) tr += P[sz(i) * r + i];
+      const double* S = S_.data() + o * rr;
+      gemm(false, false, r, 1, r, 1.0, S, d, 0.0, sd.data());
+      double tr = 0, dsd = 0, bd = 0;
+      for (size_t i = 0; i < rr; ++i) tr += S[i] * C[i];
       for (int i = 0; i < r; ++i) {
-        double gd = 0;  // ((Γ + Γᵀ) d)_i
-        for (int j = 0; j < r; ++j) gd += (G[sz(i) * r + j] + G[sz(j) * r + i]) * d[j];
-        dgd += 0.5 * d[i] * gd;
+        dsd += d[i] * sd[i];
         bd += Z.b[sz(o) * r + i] * d[i];
-        bt[sz(o) * r + i] = Z.b[sz(o) * r + i] + gd;
+        bt[sz(o) * r + i] = Z.b[sz(o) * r + i] + 2 * sd[i];
       }
-      m0[o] = Z.c[o] + bd + dgd + tr;
+      m0[o] = Z.c[o] + bd + dsd + tr;
     }
     gemm(false, false, out, r, r, 1.0, bt.data(), C, 0.0, m1.data());  // m1 = C β̃ (C symmetric)
     for (int o = 0; o < out; ++o) {
-      const T* P2 = cgc(o);
+      gemm(false, false, r, r, r, T(1), Ss + o * rr, Cp, T(0), P1);  // S C
+      upper_sandwich(r, Cp, P1, P2);                               // C S C, upper triangle
       const double a0 = m0[o];
       const double* m = m1.data() + sz(o) * r;
       double* YG = Y.G.data() + o * rr;
@@ -216,17 +240,25 @@ class MomentMap {
         const T* Pi = P2 + sz(i) * r;
         double* Yi = YG + sz(i) * r;
         const double mi = m[i], di = d[i];
-        for (int j = 0; j < r; ++j)
-          Yi[j] += w * (a0 * (Ci[j] + di * d[j]) + double(Pi[j]) + double(P2[sz(j) * r + i]) + mi * d[j] + di * m[j]);
+        for (int j = i; j < r; ++j) Yi[j] += w * (a0 * (Ci[j] + di * d[j]) + 2 * double(Pi[j]) + mi * d[j] + di * m[j]);
       }
+    }
+  }
+
+  void mirror_upper(Quad& Y, int out) const {
+    const int r = wm_.r;
+    for (int o = 0; o < out; ++o) {
+      double* G = Y.G.data() + sz(o) * r * r;
+      for (int i = 0; i < r; ++i)
+        for (int j = i + 1; j < r; ++j) G[sz(j) * r + i] = G[sz(i) * r + j];
     }
   }
 
   const WhitenedMixture& wm_;
   int out_;
   bool single_ = false;
-  std::vector<double> P1_, P2_;
-  std::vector<float> Zf_, P1f_, P2f_;
+  std::vector<double> S_, P1_, P2_;
+  std::vector<float> Sf_, P1f_, P2f_;
   std::vector<std::vector<float>> Cf_;
 };
 
@@ -463,9 +495,9 @@ double worst_relative_residual(int out, int r, const Quad& rhs, const Quad& Y) {
 
 double mixture_memory_estimate(int in, int out, int K, bool single) {
   const double n = in;
-  // float32: Γ stack, Γ C stack, one C Γ C and the K float copies of C_k.
-  const double f32 = single ? 4.0 * (2.0 * out + K + 1) * n * n : 0.0;
-  return 8.0 * (kStacks * double(out) * (n * n + n + 1) + (K + 5) * n * n) + f32;
+  // float32: the stack of symmetric parts, one S C, one C S C and the K float copies of C_k.
+  const double f32 = single ? 4.0 * (double(out) + K + 2) * n * n : 0.0;
+  return 8.0 * (kStacks * double(out) * (n * n + n + 1) + (K + 6) * n * n) + f32;
 }
 
 MixtureQuadraticFit mlp_mixture_quadratic_fit(const Mlp& net, const InputDist& dist, const FitOptions& opt,
