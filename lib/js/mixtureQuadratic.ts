@@ -8,9 +8,9 @@
  *     components N(d_k, C_k) with C_k = (Bᵀ L_k)(Bᵀ L_k)ᵀ from Σ_k's pivoted Cholesky factor.
  *  2. componentRhs: rhs = Σ_k π_k A_k(q_k), q_k the single-Gaussian degree-2 fit of the network
  *     rewritten in y (W ↦ W U Λ^{1/2}, b ↦ b + W μ̄) under N(d_k, C_k).
- *  3. MomentMap: Y = Σ_k π_k A_k(Z) + ridge·Z by Isserlis (m0 = c̃ + tr(ΓS), m1 = Sβ̃,
- *     m2 = m0 S + S(Γ + Γᵀ)S), exact for non-symmetric Γ so that rounding-level asymmetry cannot
- *     meet the negative-definite map Γ ↦ −2SΓS and break CG.
+ *  3. MomentMap: Y = Σ_k π_k A_k(Z) + ridge·Z by Isserlis on Γ's symmetric part (which keeps
+ *     rounding-level asymmetry of the iterates away from a negative-definite map that would break
+ *     CG): m0 = c̃ + tr(ΓC), m1 = Cβ̃, m2 = 2C(ΓC + ½m0 I), only its upper triangle, mirrored.
  *  4. hermitePreconditioner: the moment-matched Gaussian's inverse operator, N(0, I) in y:
  *     β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ (exact for K = 1).
  *  5. blockCr: block preconditioned conjugate residuals over the outputs from zero (breakdown-free:
@@ -208,68 +208,95 @@ function whitenMixture(dist: InputData, rcond: number, psdTol: number): Whitened
   return { n, r, cutoff, mubar, B, A, comps };
 }
 
-/** The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics. */
+/** out[i, j] += alpha · (C P)[i, j] for j ≥ i only (C P symmetric): native/core's upper_sandwich. */
+function upperSandwich(r: number, alpha: number, C: Float64Array, P: Float64Array, out: Float64Array, off: number): void {
+  for (let i = 0; i < r; i++) {
+    for (let p = 0; p < r; p++) {
+      const a = alpha * C[i * r + p];
+      if (a === 0) continue;
+      for (let j = i; j < r; j++) out[off + i * r + j] += a * P[p * r + j];
+    }
+  }
+}
+
+/**
+ * The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics: per
+ * output S = ½(Γ + Γᵀ) once, then per component P = S C (tr P = tr(SC)), P += ½m0 I, the upper
+ * triangle of 2π_k C P, and the rank-2 terms e dᵀ + d eᵀ (e = ½m0 d + m1); lower triangle mirrored.
+ */
 class MomentMap {
-  private readonly P1: Float64Array;
-  private readonly P2: Float64Array;
+  private readonly S: Float64Array;
+  private readonly P: Float64Array;
 
   constructor(
     readonly wm: WhitenedMixture,
     readonly out: number,
   ) {
-    this.P1 = new Float64Array(out * wm.r * wm.r);
-    this.P2 = new Float64Array(wm.r * wm.r);
+    this.S = new Float64Array(out * wm.r * wm.r);
+    this.P = new Float64Array(wm.r * wm.r);
   }
 
-  /** Y += w · A(Z) under N(d, C), on the first `rows` stacked quadratics (all by default). */
-  addComponent(Z: Quad, comp: WhitenedComponent, Y: Quad, rows = this.out): void {
-    const { P1, P2 } = this;
-    const out = rows;
-    const r = this.wm.r;
-    const rr = r * r;
-    const { w, d, C } = comp;
-    gemm(false, false, out * r, r, r, 1, Z.G, C, 0, P1); // P1_o = Γ_o C
-    const m0 = new Float64Array(out);
-    const bt = new Float64Array(out * r);
-    const m1 = new Float64Array(out * r);
-    for (let o = 0; o < out; o++) {
-      const g = o * rr;
-      let tr = 0;
-      let dgd = 0;
-      let bd = 0;
-      for (let i = 0; i < r; i++) tr += P1[g + i * r + i];
-      for (let i = 0; i < r; i++) {
-        let gd = 0; // ((Γ + Γᵀ) d)_i
-        for (let j = 0; j < r; j++) gd += (Z.G[g + i * r + j] + Z.G[g + j * r + i]) * d[j];
-        dgd += 0.5 * d[i] * gd;
-        bd += Z.b[o * r + i] * d[i];
-        bt[o * r + i] = Z.b[o * r + i] + gd;
-      }
-      m0[o] = Z.c[o] + bd + dgd + tr;
-    }
-    gemm(false, false, out, r, r, 1, bt, C, 0, m1); // m1 = C β̃ (C symmetric)
-    for (let o = 0; o < out; o++) {
-      gemm(false, false, r, r, r, 1, C, P1.subarray(o * rr, (o + 1) * rr), 0, P2); // C Γ C
-      const a0 = m0[o];
-      const g = o * rr;
-      Y.c[o] += w * a0;
-      for (let i = 0; i < r; i++) {
-        const mi = m1[o * r + i];
-        const di = d[i];
-        Y.b[o * r + i] += w * (mi + di * a0);
-        for (let j = 0; j < r; j++) {
-          Y.G[g + i * r + j] += w * (a0 * (C[i * r + j] + di * d[j]) + P2[i * r + j] + P2[j * r + i] + mi * d[j] + di * m1[o * r + j]);
-        }
-      }
-    }
+  /** Y += π_k A_k(Z) (component k alone) on the first `rows` stacked quadratics (all by default). */
+  addComponent(Z: Quad, k: number, Y: Quad, rows = this.out): void {
+    this.symmetrize(Z, rows);
+    this.addComponents(Z, k, k + 1, Y, rows);
+    this.mirrorUpper(Y, rows);
   }
 
   apply(Z: Quad, Y: Quad, ridge: number, rows = this.out): void {
     Y.c.fill(0);
     Y.b.fill(0);
     Y.G.fill(0);
-    for (const comp of this.wm.comps) this.addComponent(Z, comp, Y, rows);
+    this.symmetrize(Z, rows);
+    this.addComponents(Z, 0, this.wm.comps.length, Y, rows);
+    this.mirrorUpper(Y, rows);
     if (ridge > 0) axpy(rows, this.wm.r, new Float64Array(rows).fill(ridge), Z, Y);
+  }
+
+  private symmetrize(Z: Quad, out: number): void {
+    const r = this.wm.r;
+    const { S } = this;
+    for (let g = 0; g < out * r * r; g += r * r)
+      for (let i = 0; i < r; i++)
+        for (let j = i; j < r; j++) S[g + i * r + j] = S[g + j * r + i] = 0.5 * (Z.G[g + i * r + j] + Z.G[g + j * r + i]);
+  }
+
+  private addComponents(Z: Quad, k0: number, k1: number, Y: Quad, out: number): void {
+    const r = this.wm.r;
+    const rr = r * r;
+    const { S, P } = this;
+    const sd = new Float64Array(r);
+    const bt = new Float64Array(r);
+    const m1 = new Float64Array(r);
+    for (let o = 0; o < out; o++) {
+      const g = o * rr;
+      for (let k = k0; k < k1; k++) {
+        const { w, d, C } = this.wm.comps[k];
+        gemm(false, false, r, 1, r, 1, S.subarray(g, g + rr), d, 0, sd); // S d
+        let m0 = Z.c[o];
+        for (let i = 0; i < r; i++) {
+          m0 += Z.b[o * r + i] * d[i] + d[i] * sd[i];
+          bt[i] = Z.b[o * r + i] + 2 * sd[i]; // β̃
+        }
+        gemm(false, false, 1, r, r, 1, bt, C, 0, m1); // m1 = C β̃ (C symmetric)
+        gemm(false, false, r, r, r, 1, S.subarray(g, g + rr), C, 0, P); // S C
+        for (let i = 0; i < r; i++) m0 += P[i * r + i];
+        for (let i = 0; i < r; i++) P[i * r + i] += 0.5 * m0;
+        upperSandwich(r, 2 * w, C, P, Y.G, g);
+        Y.c[o] += w * m0;
+        for (let i = 0; i < r; i++) {
+          Y.b[o * r + i] += w * (m1[i] + d[i] * m0);
+          const ei = w * (0.5 * m0 * d[i] + m1[i]);
+          for (let j = i; j < r; j++) Y.G[g + i * r + j] += ei * d[j] + d[i] * w * (0.5 * m0 * d[j] + m1[j]);
+        }
+      }
+    }
+  }
+
+  private mirrorUpper(Y: Quad, out: number): void {
+    const r = this.wm.r;
+    for (let g = 0; g < out * r * r; g += r * r)
+      for (let i = 0; i < r; i++) for (let j = i + 1; j < r; j++) Y.G[g + j * r + i] = Y.G[g + i * r + j];
   }
 }
 
@@ -317,11 +344,11 @@ function shiftedBias(rows: number, W: Float64Array, b: Float64Array | null, wm: 
 
 /** rhs = Σ π_k A_k(q_k), q_k fitted by `fitComponent` under N(d_k, C_k). */
 function componentRhs(wm: WhitenedMixture, fitComponent: (d: InputData) => QuadraticFitData, op: MomentMap, scratch: Quad, rhs: Quad): void {
-  for (const comp of wm.comps) {
+  wm.comps.forEach((comp, k) => {
     const q = fitComponent({ in: wm.r, K: 1, weights: null, means: comp.d, covs: comp.C });
     loadQuadratic(q, scratch);
-    op.addComponent(scratch, comp, rhs);
-  }
+    op.addComponent(scratch, k, rhs);
+  });
 }
 
 /** The signal's own AbortError reason if it has one, else a new AbortError (code ABORT_ERR). */

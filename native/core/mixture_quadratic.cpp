@@ -125,39 +125,48 @@ WhitenedMixture whiten_mixture(const InputDist& dist, double rcond, double psd_t
   return wm;
 }
 
-// C Γ C for symmetric C and Γ, given P = Γ C: only its upper triangle (and the lower halves of the
-// diagonal blocks), as row blocks C[i0:i1, :] · P[:, i0:] — the symmetric result needs half of
-// the second product. Six blocks measured best for r = 664 on OpenBLAS 0.3.21 (the product at
-// 0.69–0.72 of a full gemm in float32 and float64; more blocks lose more to the small ones).
+// out += alpha · C P for symmetric C and a P whose product with C is symmetric (P = S C + tI):
+// only the upper triangle (and the lower halves of the diagonal blocks) is computed, as row blocks
+// C[i0:i1, :] · P[:, i0:], which halves the flops. Six blocks measured best for r = 664 on
+// OpenBLAS 0.3.21 (0.69–0.72 of a full gemm in float32 and float64; more lose to the small ones).
 template <class T>
-void upper_sandwich(int r, const T* C, const T* P, T* out) {
+void upper_sandwich(int r, T alpha, const T* C, const T* P, T beta, T* out) {
   constexpr int kBlocks = 6;
   for (int b = 0; b < kBlocks; ++b) {
     const int i0 = static_cast<int>(static_cast<long>(r) * b / kBlocks);
     const int i1 = static_cast<int>(static_cast<long>(r) * (b + 1) / kBlocks);
-    if (i1 > i0)
-      gemm(i1 - i0, r - i0, r, T(1), C + sz(i0) * r, r, P + i0, r, T(0), out + sz(i0) * r + i0, r);
+    if (i1 > i0) gemm(i1 - i0, r - i0, r, alpha, C + sz(i0) * r, r, P + i0, r, beta, out + sz(i0) * r + i0, r);
   }
 }
 
-// The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics. With
-// set_single(true) the two large products per component run in float32 (sgemm, about twice the
-// speed); everything else stays float64.
+// The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics
+// (mixture_quadratic.hpp, step 3). With set_single(true) the two large products per component run
+// in float32 (sgemm, about twice the speed); everything else stays float64.
 //
-// A quadratic depends on Γ only through its symmetric part, so each apply first takes
-// S = ½(Γ + Γᵀ) per output (once, not once per component); then C(Γ + Γᵀ)C = 2 C S C is
-// symmetric and only its upper triangle is computed (upper_sandwich) and accumulated, the lower
-// one mirrored at the end. Measured at MNIST scale (r = 664, out = 10): ≈15% less time per
-// iteration than full products, and no column-order reads of C Γ C.
+// Per output, with S the symmetric part of Γ: E[y yᵀ q] = 2C(SC + ½m0 I) + e dᵀ + d eᵀ with
+// e = ½m0 d + m1, so per component the work is one product P = S C (its trace gives tr(SC)), m0
+// added to P's diagonal, and the upper triangle of C P accumulated (upper_sandwich); the rank-2
+// terms of all components go into one GEMM per output and the lower triangle is mirrored at the
+// end. S and S·[d_1 … d_K] are formed once per apply, not per component, and nothing is read in
+// column order. At MNIST scale (r = 664, out = 10) this took an iteration from 1.64 to 1.25 s in
+// float64 (bench/RESULTS.md, session 5).
 class MomentMap {
  public:
   MomentMap(const WhitenedMixture& wm, int out, bool single = false)
-      : wm_(wm), out_(out), S_(sz(out) * wm.r * wm.r), P1_(sz(wm.r) * wm.r), P2_(sz(wm.r) * wm.r) {
+      : wm_(wm),
+        out_(out),
+        K_(static_cast<int>(wm.comps.size())),
+        S_(sz(out) * wm.r * wm.r),
+        P1_(sz(wm.r) * wm.r),
+        D_(sz(wm.r) * wm.comps.size()),
+        SD_(sz(out) * wm.r * wm.comps.size()) {
+    for (int k = 0; k < K_; ++k)
+      for (int i = 0; i < wm.r; ++i) D_[sz(i) * K_ + k] = wm.comps[k].d[i];
     if (!single) return;
     const size_t rr = sz(wm.r) * wm.r;
     Sf_.resize(sz(out) * rr);
     P1f_.resize(rr);
-    P2f_.resize(rr);
+    Af_.resize(rr);
     for (const auto& comp : wm.comps) Cf_.emplace_back(comp.C.begin(), comp.C.end());
   }
 
@@ -165,11 +174,11 @@ class MomentMap {
   void set_single(bool on) { single_ = on && !Cf_.empty(); }
   bool single() const { return single_; }
 
-  // Y += w · A(Z) under N(d, C), on the first `rows` stacked quadratics (all by default), in float64.
-  void add_component(const Quad& Z, const WhitenedComponent& comp, Quad& Y, int rows = -1) {
+  // Y += π_k A_k(Z) (component k alone) on the first `rows` stacked quadratics, in float64.
+  void add_component(const Quad& Z, int k, Quad& Y, int rows = -1) {
     const int out = rows < 0 ? out_ : rows;
     symmetrize(Z, out, false);
-    add_upper(Z, comp, comp.C.data(), P1_.data(), P2_.data(), S_.data(), Y, out);
+    add_components(Z, k, k + 1, Y, out, false);
     mirror_upper(Y, out);
   }
 
@@ -177,18 +186,13 @@ class MomentMap {
     if (rows < 0) rows = out_;
     zero(Y);
     symmetrize(Z, rows, single_);
-    for (size_t k = 0; k < wm_.comps.size(); ++k) {
-      if (single_)
-        add_upper(Z, wm_.comps[k], Cf_[k].data(), P1f_.data(), P2f_.data(), Sf_.data(), Y, rows);
-      else
-        add_upper(Z, wm_.comps[k], wm_.comps[k].C.data(), P1_.data(), P2_.data(), S_.data(), Y, rows);
-    }
+    add_components(Z, 0, K_, Y, rows, single_);
     mirror_upper(Y, rows);
     if (ridge > 0) axpy(rows, wm_.r, std::vector<double>(rows, ridge), Z, Y);
   }
 
  private:
-  // S_o = ½(Γ_o + Γ_oᵀ) in float64, and its float32 copy when `single`.
+  // S_o = ½(Γ_o + Γ_oᵀ) (and its float32 copy when `single`), and SD_o = S_o [d_1 … d_K].
   void symmetrize(const Quad& Z, int out, bool single) {
     const int r = wm_.r;
     const size_t rr = sz(r) * r;
@@ -198,50 +202,73 @@ class MomentMap {
       for (int i = 0; i < r; ++i)
         for (int j = i; j < r; ++j) S[sz(i) * r + j] = S[sz(j) * r + i] = 0.5 * (G[sz(i) * r + j] + G[sz(j) * r + i]);
       if (single) std::copy(S, S + rr, Sf_.data() + o * rr);
+      gemm(false, false, r, K_, r, 1.0, S, D_.data(), 0.0, SD_.data() + sz(o) * r * K_);
     }
   }
 
-  // The upper triangle of Y_o += w · A(S_o) under N(d, C) by Isserlis, with Cp = C in the
-  // products' precision (T) and Ss the symmetric parts in T:
-  //   m0 = c̃ + tr(SC), m1 = C β̃ (β̃ = b + 2Sd, c̃ = c + bᵀd + dᵀSd), E[y q] = m1 + d m0,
-  //   E[y yᵀ q] = m0 (C + ddᵀ) + 2 C S C + m1dᵀ + dm1ᵀ.
-  template <class T>
-  void add_upper(const Quad& Z, const WhitenedComponent& comp, const T* Cp, T* P1, T* P2, const T* Ss, Quad& Y,
-                 int out) {
-    const int r = wm_.r;
+  // Y += Σ_{k0 ≤ k < k1} π_k A_k(S) on the upper triangles of the first `out` outputs.
+  void add_components(const Quad& Z, int k0, int k1, Quad& Y, int out, bool single) {
+    const int r = wm_.r, nk = k1 - k0;
     const size_t rr = sz(r) * r;
-    const double w = comp.w;
-    const double* d = comp.d.data();
-    const double* C = comp.C.data();
-    std::vector<double> m0(out), bt(sz(out) * r), m1(sz(out) * r), sd(r);
-    for (int o = 0; o < out; ++o) {
-      const double* S = S_.data() + o * rr;
-      gemm(false, false, r, 1, r, 1.0, S, d, 0.0, sd.data());
-      double tr = 0, dsd = 0, bd = 0;
-      for (size_t i = 0; i < rr; ++i) tr += S[i] * C[i];
-      for (int i = 0; i < r; ++i) {
-        dsd += d[i] * sd[i];
-        bd += Z.b[sz(o) * r + i] * d[i];
-        bt[sz(o) * r + i] = Z.b[sz(o) * r + i] + 2 * sd[i];
+    // m1 = C_k β̃ for every output at once, per component; β̃ = b + 2 S d_k, and dᵀSd, bᵀd.
+    std::vector<double> m1(sz(nk) * out * r), bt(sz(out) * r), dsd(sz(nk) * out), bd(sz(nk) * out);
+    for (int k = k0; k < k1; ++k) {
+      const double* d = wm_.comps[k].d.data();
+      for (int o = 0; o < out; ++o) {
+        const double* sd = SD_.data() + sz(o) * r * K_;
+        const double* b = Z.b.data() + sz(o) * r;
+        double x = 0, y = 0;
+        for (int i = 0; i < r; ++i) {
+          bt[sz(o) * r + i] = b[i] + 2 * sd[sz(i) * K_ + k];
+          x += d[i] * sd[sz(i) * K_ + k];
+          y += b[i] * d[i];
+        }
+        dsd[sz(k - k0) * out + o] = x;
+        bd[sz(k - k0) * out + o] = y;
       }
-      m0[o] = Z.c[o] + bd + dsd + tr;
+      gemm(false, false, out, r, r, 1.0, bt.data(), wm_.comps[k].C.data(), 0.0, m1.data() + sz(k - k0) * out * r);
     }
-    gemm(false, false, out, r, r, 1.0, bt.data(), C, 0.0, m1.data());  // m1 = C β̃ (C symmetric)
+    std::vector<double> a0(nk), U(sz(r) * 2 * nk), V(sz(r) * 2 * nk);
     for (int o = 0; o < out; ++o) {
-      gemm(false, false, r, r, r, T(1), Ss + o * rr, Cp, T(0), P1);  // S C
-      upper_sandwich(r, Cp, P1, P2);                               // C S C, upper triangle
-      const double a0 = m0[o];
-      const double* m = m1.data() + sz(o) * r;
       double* YG = Y.G.data() + o * rr;
-      Y.c[o] += w * a0;
-      for (int i = 0; i < r; ++i) {
-        Y.b[sz(o) * r + i] += w * (m[i] + d[i] * a0);
-        const double* Ci = C + sz(i) * r;
-        const T* Pi = P2 + sz(i) * r;
-        double* Yi = YG + sz(i) * r;
-        const double mi = m[i], di = d[i];
-        for (int j = i; j < r; ++j) Yi[j] += w * (a0 * (Ci[j] + di * d[j]) + 2 * double(Pi[j]) + mi * d[j] + di * m[j]);
+      for (int k = k0; k < k1; ++k) {
+        const double w = wm_.comps[k].w;
+        double m0 = Z.c[o] + bd[sz(k - k0) * out + o] + dsd[sz(k - k0) * out + o];
+        if (single) {
+          const float* C = Cf_[k].data();
+          gemm(false, false, r, r, r, 1.0f, Sf_.data() + o * rr, C, 0.0f, P1f_.data());  // S C
+          for (int i = 0; i < r; ++i) m0 += P1f_[sz(i) * r + i];
+          for (int i = 0; i < r; ++i) P1f_[sz(i) * r + i] += static_cast<float>(0.5 * m0);
+          upper_sandwich(r, static_cast<float>(2 * w), C, P1f_.data(), k == k0 ? 0.0f : 1.0f, Af_.data());
+        } else {
+          const double* C = wm_.comps[k].C.data();
+          gemm(false, false, r, r, r, 1.0, S_.data() + o * rr, C, 0.0, P1_.data());
+          for (int i = 0; i < r; ++i) m0 += P1_[sz(i) * r + i];
+          for (int i = 0; i < r; ++i) P1_[sz(i) * r + i] += 0.5 * m0;
+          upper_sandwich(r, 2 * w, C, P1_.data(), 1.0, YG);
+        }
+        a0[k - k0] = m0;
       }
+      if (single)
+        for (int i = 0; i < r; ++i)
+          for (int j = i; j < r; ++j) YG[sz(i) * r + j] += double(Af_[sz(i) * r + j]);
+      // e_k = w(½ m0 d + m1) and d_k side by side: Y += [E D] [D E]ᵀ = E Dᵀ + D Eᵀ.
+      for (int k = k0; k < k1; ++k) {
+        const int c = k - k0;
+        const double w = wm_.comps[k].w, m0 = a0[c];
+        const double* d = wm_.comps[k].d.data();
+        const double* m = m1.data() + (sz(c) * out + o) * r;
+        Y.c[o] += w * m0;
+        for (int i = 0; i < r; ++i) {
+          const double e = w * (0.5 * m0 * d[i] + m[i]);
+          Y.b[sz(o) * r + i] += w * (m[i] + d[i] * m0);
+          U[sz(i) * 2 * nk + c] = e;
+          U[sz(i) * 2 * nk + nk + c] = d[i];
+          V[sz(i) * 2 * nk + c] = d[i];
+          V[sz(i) * 2 * nk + nk + c] = e;
+        }
+      }
+      gemm(false, true, r, r, 2 * nk, 1.0, U.data(), V.data(), 1.0, YG);
     }
   }
 
@@ -255,10 +282,10 @@ class MomentMap {
   }
 
   const WhitenedMixture& wm_;
-  int out_;
+  int out_, K_;
   bool single_ = false;
-  std::vector<double> S_, P1_, P2_;
-  std::vector<float> Sf_, P1f_, P2f_;
+  std::vector<double> S_, P1_, D_, SD_;  // symmetric parts, S C, [d_1 … d_K], S [d_1 … d_K]
+  std::vector<float> Sf_, P1f_, Af_;     // float32 S, S C, and the Σ_k 2π_k C_k P accumulator
   std::vector<std::vector<float>> Cf_;
 };
 
@@ -310,7 +337,8 @@ std::vector<double> shifted_bias(int rows, const double* W, const double* b, con
 template <class FitComponent>
 void component_rhs(const WhitenedMixture& wm, FitComponent fit_component, MomentMap& op, Quad& scratch, Quad& rhs) {
   zero(rhs);
-  for (const auto& comp : wm.comps) {
+  for (size_t k = 0; k < wm.comps.size(); ++k) {
+    const WhitenedComponent& comp = wm.comps[k];
     InputDist d;
     d.in = wm.r;
     d.K = 1;
@@ -318,7 +346,7 @@ void component_rhs(const WhitenedMixture& wm, FitComponent fit_component, Moment
     d.covs = comp.C.data();
     QuadraticFit q = fit_component(d);
     load_quadratic(q, scratch);
-    op.add_component(scratch, comp, rhs);
+    op.add_component(scratch, static_cast<int>(k), rhs);
   }
 }
 

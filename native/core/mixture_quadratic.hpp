@@ -14,13 +14,15 @@
 //     C_k = (Bᵀ L_k)(Bᵀ L_k)ᵀ from the pivoted Cholesky factor of Σ_k (PSD by construction).
 //  2. component_rhs: q_k is fitted on the network rewritten in y (W ↦ W U Λ^{1/2}, b ↦ b + W μ̄)
 //     and moved through A_k: rhs = Σ π_k A_k(q_k).
-//  3. mixture_moment_map: Y = Σ π_k A_k(Z) + ridge·Z by Isserlis, with u = y − d, S = C_k and
-//     q = c̃ + β̃ᵀu + uᵀΓu (c̃ = c + βᵀd + dᵀΓd, β̃ = β + (Γ + Γᵀ)d):
-//       m0 = c̃ + tr(ΓS), m1 = S β̃, m2 = m0 S + S(Γ + Γᵀ)S,
-//     then E[y q] = m1 + d m0, E[y yᵀ q] = m2 + m1dᵀ + dm1ᵀ + m0 ddᵀ. Exact for non-symmetric Γ too:
-//     with 2SΓS instead, rounding-level asymmetry of the iterates meets a negative-definite map
-//     (Γ ↦ −2SΓS on antisymmetric Γ) and grows until CG breaks down. Two [out·r, r]×[r, r] GEMMs
-//     per component per iteration (float32 on request, see 5).
+//  3. MomentMap (mixture_quadratic.cpp): Y = Σ π_k A_k(Z) + ridge·Z by Isserlis, with u = y − d,
+//     S = C_k and Γ replaced by its symmetric part first (the quadratic depends on nothing else;
+//     an operator that saw the antisymmetric part, e.g. through 2SΓS, would meet rounding-level
+//     asymmetry of the iterates with a negative-definite map and break CG). For symmetric Γ,
+//     q = c̃ + β̃ᵀu + uᵀΓu (c̃ = c + βᵀd + dᵀΓd, β̃ = β + 2Γd):
+//       m0 = c̃ + tr(ΓS), m1 = S β̃, m2 = m0 S + 2SΓS = 2S(ΓS + ½m0 I),
+//     then E[y q] = m1 + d m0, E[y yᵀ q] = m2 + m1dᵀ + dm1ᵀ + m0 ddᵀ. Per component and output
+//     one [r, r] product ΓS (its trace is tr(ΓS)) and the upper triangle of the symmetric
+//     S(ΓS + ½m0 I) by row blocks (half the flops); float32 on request (see 5).
 //  4. hermite_preconditioner: the inverse of the moment-matched Gaussian's own operator, which
 //     in y (where that Gaussian is N(0, I)) is diagonal in the Hermite basis {1, y, yyᵀ − I} with
 //     Gram diag(1, I, 2 I⊗I): β = m1, Γ = ½(m2 − m0 I), c = m0 − tr Γ. Exact for K = 1.
