@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as pa from '../lib/index';
 import { mixtureQuadraticFit } from '../lib/js/mixtureQuadratic';
 import { mlpQuadraticFit, quadraticGamma } from '../lib/js/quadratic';
-import { symmetricEigen } from '../lib/js/linalg';
+import { gemm, symmetricEigen, upperSandwich } from '../lib/js/linalg';
 import { availableBackends, maxRelDiff } from './helpers/backends';
 import { gluSpec, mlpSpec, randomGlu, randomMixture, randomMlp } from './helpers/layers';
 import { maxZ, regressQuadratic, sampleMixture } from './helpers/montecarlo';
@@ -353,5 +353,34 @@ describe('exact mixture quadratics across backends', () => {
     const a = pa.gluOls(gluSpec(net), { ...opts, backend: 'native' });
     const b = pa.gluOls(gluSpec(net), { ...opts, backend: 'js' });
     expect(maxRelDiff(thetaOf(a), thetaOf(b))).toBeLessThan(1e-10);
+  });
+});
+
+describe('upperSandwich (the moment operator\'s half product)', () => {
+  it('adds the upper triangle of alpha·C P, leaves the lower one, for C and P = S C + tI', () => {
+    const rng = new Rng(83);
+    for (const r of [1, 2, 7, 13]) {
+      const sym = () => {
+        const A = new Float64Array(r * r);
+        for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) A[i * r + j] = A[j * r + i] = rng.normal();
+        return A;
+      };
+      const C = sym();
+      const P = new Float64Array(r * r);
+      gemm(false, false, r, r, r, 1, sym(), C, 0, P);
+      for (let i = 0; i < r; i++) P[i * r + i] += 0.3;
+      const start = Float64Array.from({ length: r * r }, () => rng.normal());
+      const want = start.slice();
+      gemm(false, false, r, r, r, 0.7, C, P, 1, want);
+      const got = new Float64Array(r * r + 3);
+      got.set(start, 3);
+      upperSandwich(r, 0.7, C, P, got, 3);
+      for (let i = 0; i < r; i++)
+        for (let j = 0; j < r; j++) {
+          const g = got[3 + i * r + j];
+          if (j >= i) expect(Math.abs(g - want[i * r + j])).toBeLessThan(1e-12 * (1 + Math.abs(want[i * r + j])));
+          else expect(g).toBe(start[i * r + j]);
+        }
+    }
   });
 });

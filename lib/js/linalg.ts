@@ -39,6 +39,21 @@ export function gemm(
   }
 }
 
+/**
+ * out[off + i·r + j] += alpha · (C P)[i, j] for j ≥ i only, [r, r] operands whose product is
+ * symmetric (native/core's upper_sandwich, which also scales by beta; here beta = 1). Entries
+ * below the diagonal are left alone.
+ */
+export function upperSandwich(r: number, alpha: number, C: ArrayLike<number>, P: ArrayLike<number>, out: Float64Array, off = 0): void {
+  for (let i = 0; i < r; i++) {
+    for (let p = 0; p < r; p++) {
+      const a = alpha * C[i * r + p];
+      if (a === 0) continue;
+      for (let j = i; j < r; j++) out[off + i * r + j] += a * P[p * r + j];
+    }
+  }
+}
+
 /** Pivoted Cholesky factor S = F Fᵀ with F = P L, L [n, rank] (see linalg.hpp CovFactor). */
 export interface CovFactor {
   n: number;

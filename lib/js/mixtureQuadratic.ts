@@ -24,7 +24,7 @@
  * ridge > 0 adds ridge·I in the whitened coordinates (penalty ridge·(c_y² + ‖β_y‖² + ‖Γ_y‖²_F)).
  */
 import { componentMoments, FitOptions, GluData, InputData, MlpData, SolveInfo } from './fit';
-import { gemm, projectOntoFactor, symmetricEigen } from './linalg';
+import { gemm, projectOntoFactor, symmetricEigen, upperSandwich } from './linalg';
 import type { QuadraticFitData } from './quadratic';
 import { gluQuadraticFit, mlpQuadraticFit, quadraticForm } from './quadratic';
 
@@ -206,17 +206,6 @@ function whitenMixture(dist: InputData, rcond: number, psdTol: number): Whitened
     comps.push({ w: pi[k], d, C });
   }
   return { n, r, cutoff, mubar, B, A, comps };
-}
-
-/** out[i, j] += alpha · (C P)[i, j] for j ≥ i only (C P symmetric): native/core's upper_sandwich. */
-function upperSandwich(r: number, alpha: number, C: Float64Array, P: Float64Array, out: Float64Array, off: number): void {
-  for (let i = 0; i < r; i++) {
-    for (let p = 0; p < r; p++) {
-      const a = alpha * C[i * r + p];
-      if (a === 0) continue;
-      for (let j = i; j < r; j++) out[off + i * r + j] += a * P[p * r + j];
-    }
-  }
 }
 
 /**

@@ -61,6 +61,26 @@ void gemm(int m, int n, int k, float alpha, const float* A, int lda, const float
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+namespace {
+template <class T>
+void upper_sandwich_in(int r, T alpha, const T* C, const T* P, T beta, T* out) {
+  constexpr int kBlocks = 6;
+  for (int b = 0; b < kBlocks; ++b) {
+    const int i0 = static_cast<int>(static_cast<long>(r) * b / kBlocks);
+    const int i1 = static_cast<int>(static_cast<long>(r) * (b + 1) / kBlocks);
+    if (i1 > i0) gemm(i1 - i0, r - i0, r, alpha, C + static_cast<size_t>(i0) * r, r, P + i0, r, beta,
+                      out + static_cast<size_t>(i0) * r + i0, r);
+  }
+}
+}  // namespace
+
+void upper_sandwich(int r, double alpha, const double* C, const double* P, double beta, double* out) {
+  upper_sandwich_in(r, alpha, C, P, beta, out);
+}
+void upper_sandwich(int r, float alpha, const float* C, const float* P, float beta, float* out) {
+  upper_sandwich_in(r, alpha, C, P, beta, out);
+}
+
 CovFactor factor_covariance(int n, const double* S, double psd_tol) {
   CovFactor f;
   f.n = n;

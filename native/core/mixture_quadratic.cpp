@@ -125,20 +125,6 @@ WhitenedMixture whiten_mixture(const InputDist& dist, double rcond, double psd_t
   return wm;
 }
 
-// out += alpha · C P for symmetric C and a P whose product with C is symmetric (P = S C + tI):
-// only the upper triangle (and the lower halves of the diagonal blocks) is computed, as row blocks
-// C[i0:i1, :] · P[:, i0:], which halves the flops. Six blocks measured best for r = 664 on
-// OpenBLAS 0.3.21 (0.69–0.72 of a full gemm in float32 and float64; more lose to the small ones).
-template <class T>
-void upper_sandwich(int r, T alpha, const T* C, const T* P, T beta, T* out) {
-  constexpr int kBlocks = 6;
-  for (int b = 0; b < kBlocks; ++b) {
-    const int i0 = static_cast<int>(static_cast<long>(r) * b / kBlocks);
-    const int i1 = static_cast<int>(static_cast<long>(r) * (b + 1) / kBlocks);
-    if (i1 > i0) gemm(i1 - i0, r - i0, r, alpha, C + sz(i0) * r, r, P + i0, r, beta, out + sz(i0) * r + i0, r);
-  }
-}
-
 // The mixture moment operator Σ_k π_k A_k (+ ridge·I) on stacks of whitened quadratics
 // (mixture_quadratic.hpp, step 3). With set_single(true) the two large products per component run
 // in float32 (sgemm, about twice the speed); everything else stays float64.
