@@ -229,6 +229,17 @@ export function gluLinearTerms(net: GluData, c: ComponentMoments): LinearTerms {
   return gluLinearTermsFromUnits(net, gluUnits(net, c, 2));
 }
 
+/** α = E f − βᵀ E x: the intercept that makes the linear fit's mean match the network's. */
+function intercept(n: number, out: number, meanOutput: Float64Array, beta: Float64Array, mean: Float64Array): Float64Array {
+  const alpha = new Float64Array(out);
+  for (let o = 0; o < out; o++) {
+    let acc = meanOutput[o];
+    for (let j = 0; j < n; j++) acc -= beta[j * out + o] * mean[j];
+    alpha[o] = acc;
+  }
+  return alpha;
+}
+
 export function linearFitFromTerms(
   dist: InputData,
   comps: ComponentMoments[],
@@ -238,20 +249,13 @@ export function linearFitFromTerms(
   const n = dist.in;
   const K = dist.K;
   const out = terms[0].meanOutput.length;
-  const alpha = new Float64Array(out);
   if (K === 1 && opt.ridge === 0) {
     // Under one Gaussian Cov(x, f) = Σ E∇f (Stein): beta = E∇f, even for singular Σ.
     const beta = terms[0].meanGrad.slice();
-    const mu = comps[0].mean;
-    for (let o = 0; o < out; o++) {
-      let acc = terms[0].meanOutput[o];
-      for (let j = 0; j < n; j++) acc -= beta[j * out + o] * mu[j];
-      alpha[o] = acc;
-    }
     return {
       in: n,
       out,
-      alpha,
+      alpha: intercept(n, out, terms[0].meanOutput, beta, comps[0].mean),
       beta,
       solve: { method: 'stein', rank: comps[0].rank, cutoff: 0, rcond: opt.rcond, ridge: opt.ridge },
     };
@@ -290,15 +294,10 @@ export function linearFitFromTerms(
     }
   }
   const { X: beta, report } = solveSymmetric(n, out, C, R, opt.ridge, opt.rcond);
-  for (let o = 0; o < out; o++) {
-    let acc = ef[o];
-    for (let j = 0; j < n; j++) acc -= beta[j * out + o] * mu[j];
-    alpha[o] = acc;
-  }
   return {
     in: n,
     out,
-    alpha,
+    alpha: intercept(n, out, ef, beta, mu),
     beta,
     solve: {
       method: opt.ridge > 0 ? 'ridge' : 'pinv',

@@ -16,6 +16,18 @@ double dot(int n, const double* a, const double* b) {
   for (int i = 0; i < n; ++i) acc += a[i] * b[i];
   return acc;
 }
+
+// α = E f − βᵀ E x: the intercept that makes the linear fit's mean match the network's.
+std::vector<double> intercept(int n, int out, const std::vector<double>& mean_output, const std::vector<double>& beta,
+                              const std::vector<double>& mean) {
+  std::vector<double> alpha(out);
+  for (int o = 0; o < out; ++o) {
+    double acc = mean_output[o];
+    for (int j = 0; j < n; ++j) acc -= beta[idx(j, o, out)] * mean[j];
+    alpha[o] = acc;
+  }
+  return alpha;
+}
 }  // namespace
 
 ComponentMoments component_moments(const InputDist& dist, int k, double psd_tol, bool single) {
@@ -109,17 +121,22 @@ LinearTerms mlp_linear_terms_from_units(const Mlp& net, const UnitExpectations& 
   return t;
 }
 
-LinearTerms glu_linear_terms_from_units(const Glu& net, const UnitExpectations& u) {
-  const int in = net.in, h = net.hidden, out = net.out, w = u.kmax + 1;
-  // g_i = φ(y_i) z_i: E g_i = m_z E[φ] + c_i E[φ'], E ∇g_i = a_i w_i + b_i v_i.
-  std::vector<double> eg(h), a(h), bcoef(h);
-  for (int i = 0; i < h; ++i) {
-    const double* e = &u.e[idx(i, 0, w)];
-    const double mz = u.value.m[i], ci = u.cross[i];
-    eg[i] = mz * e[0] + ci * e[1];
-    a[i] = mz * e[1] + ci * e[2];
-    bcoef[i] = e[0];
+GluUnitCoefficients glu_unit_coefficients(int hidden, int kmax, const double* e, const double* value_mean, const double* cross) {
+  GluUnitCoefficients g{std::vector<double>(hidden), std::vector<double>(hidden), std::vector<double>(hidden)};
+  for (int i = 0; i < hidden; ++i) {
+    const double* ei = e + idx(i, 0, kmax + 1);
+    const double mz = value_mean[i], ci = cross[i];
+    g.mean[i] = mz * ei[0] + ci * ei[1];
+    g.a[i] = mz * ei[1] + ci * ei[2];
+    g.b[i] = ei[0];
   }
+  return g;
+}
+
+LinearTerms glu_linear_terms_from_units(const Glu& net, const UnitExpectations& u) {
+  const int in = net.in, h = net.hidden, out = net.out;
+  const GluUnitCoefficients g = glu_unit_coefficients(h, u.kmax, u.e.data(), u.value.m.data(), u.cross.data());
+  const std::vector<double>&eg = g.mean, &a = g.a, &bcoef = g.b;
   LinearTerms t;
   t.mean_grad.assign(static_cast<size_t>(in) * out, 0.0);
   if (!net.W2) {
@@ -157,19 +174,13 @@ LinearFit linear_fit_from_terms(const InputDist& dist, const std::vector<Compone
   LinearFit fit;
   fit.in = n;
   fit.out = out;
-  fit.alpha.assign(out, 0.0);
   fit.solve.rcond = opt.rcond;
   fit.solve.ridge = opt.ridge;
   if (K == 1 && opt.ridge == 0) {
     // Under one Gaussian, Cov(x, f) = Σ E∇f (Stein), so beta = E∇f solves the normal
     // equations, also when Σ is singular (predictions on the support are unique).
     fit.beta = terms[0].mean_grad;
-    const std::vector<double>& mu = comps[0].mean;
-    for (int o = 0; o < out; ++o) {
-      double acc = terms[0].mean_output[o];
-      for (int j = 0; j < n; ++j) acc -= fit.beta[idx(j, o, out)] * mu[j];
-      fit.alpha[o] = acc;
-    }
+    fit.alpha = intercept(n, out, terms[0].mean_output, fit.beta, comps[0].mean);
     fit.solve = stein_solve(comps[0], n, opt);
     return fit;
   }
@@ -206,11 +217,7 @@ LinearFit linear_fit_from_terms(const InputDist& dist, const std::vector<Compone
   }
   SolveReport rep;
   fit.beta = solve_symmetric(n, out, C.data(), R.data(), opt.ridge, opt.rcond, rep);
-  for (int o = 0; o < out; ++o) {
-    double acc = ef[o];
-    for (int j = 0; j < n; ++j) acc -= fit.beta[idx(j, o, out)] * mu[j];
-    fit.alpha[o] = acc;
-  }
+  fit.alpha = intercept(n, out, ef, fit.beta, mu);
   fit.solve.method = opt.ridge > 0 ? "ridge" : "pinv";
   fit.solve.rank = rep.rank;
   fit.solve.cutoff = rep.cutoff;

@@ -100,6 +100,14 @@ struct LinearTerms {
   std::vector<double> mean_output;  // E f
   std::vector<double> mean_grad;    // E ∇f, [in, out]
 };
+// Per GLU unit, g_i = φ(y_i) z_i: E g_i = m_z E[φ] + c_i E[φ'] and E ∇g_i = a_i w_i + b_i v_i with
+// a_i = m_z E[φ'] + c_i E[φ''], b_i = E[φ] (Stein's lemma on the pair (y_i, z_i)). Shared with the
+// CUDA backend, whose unit expectations have the same layout.
+struct GluUnitCoefficients {
+  std::vector<double> mean, a, b;  // [hidden] each
+};
+GluUnitCoefficients glu_unit_coefficients(int hidden, int kmax, const double* e /*[hidden, kmax + 1]*/,
+                                          const double* value_mean, const double* cross);  // kmax ≥ 2
 LinearTerms mlp_linear_terms_from_units(const Mlp& net, const UnitExpectations& u);  // kmax ≥ 1
 LinearTerms glu_linear_terms_from_units(const Glu& net, const UnitExpectations& u);  // kmax ≥ 2
 LinearTerms mlp_linear_terms(const Mlp& net, const ComponentMoments& c);

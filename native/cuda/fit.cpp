@@ -132,19 +132,10 @@ Terms mlp_terms(Session& s, const DeviceNet& net, const Units& u) {
 }
 
 Terms glu_terms(Session& s, const DeviceNet& net, const Units& u) {
-  const int h = net.hidden, w = u.kmax + 1;
-  // g_i = φ(y_i) z_i: E g_i = m_z E[φ] + c_i E[φ'], E ∇g_i = a_i w_i + b_i v_i.
-  std::vector<double> eg(h), a(h), bcoef(h);
-  for (int i = 0; i < h; ++i) {
-    const double* e = &u.e[idx(i, 0, w)];
-    const double mz = u.value.m[i], ci = u.cross[i];
-    eg[i] = mz * e[0] + ci * e[1];
-    a[i] = mz * e[1] + ci * e[2];
-    bcoef[i] = e[0];
-  }
+  const GluUnitCoefficients g = glu_unit_coefficients(net.hidden, u.kmax, u.e.data(), u.value.m.data(), u.cross.data());
   Terms t;
-  t.mean_output = project_out(net, eg, nullptr);
-  t.mean_grad = unit_projection(s, net, a, &bcoef);
+  t.mean_output = project_out(net, g.mean, nullptr);
+  t.mean_grad = unit_projection(s, net, g.a, &g.b);
   return t;
 }
 

@@ -120,6 +120,17 @@ int row_block(int rows, int width) {
   const int64_t cap = (int64_t(512) << 20) / (8 * int64_t(std::max(width, 1)) * 3);
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(rows, cap)));
 }
+
+// Rows of X onto the device (Xd) and the approximant's affine part α + X β for them (Yd); `init`
+// holds α repeated for at least m rows.
+void affine_rows(Session& s, int n, int out, const double* X, int m, const std::vector<double>& init, const DeviceArray<double>& beta,
+                 DeviceArray<double>& Xd, DeviceArray<double>& Yd) {
+  PA_CUDA(cudaMemcpyAsync, Xd.data(), X, static_cast<size_t>(m) * n * sizeof(double), cudaMemcpyHostToDevice, s.stream());
+  PA_CUDA(cudaMemcpyAsync, Yd.data(), init.data(), static_cast<size_t>(m) * out * sizeof(double), cudaMemcpyHostToDevice,
+          s.stream());
+  gemm_rm(s, false, false, m, out, n, 1.0, Xd.data(), beta.data(), 1.0, Yd.data());
+}
+
 }  // namespace
 
 void quadratic_form(const QuadraticFit& fit, int o, double* G) {
@@ -154,11 +165,7 @@ std::vector<double> quadratic_predict(const QuadraticFit& fit, int rows, const d
   for (int r = 0; r < rb; ++r) std::copy(fit.alpha.begin(), fit.alpha.end(), &init[idx(r, 0, out)]);
   for (int r0 = 0; r0 < rows; r0 += rb) {
     const int m = std::min(rb, rows - r0);
-    PA_CUDA(cudaMemcpyAsync, Xd.data(), X + idx(r0, 0, n), static_cast<size_t>(m) * n * sizeof(double),
-            cudaMemcpyHostToDevice, s.stream());
-    PA_CUDA(cudaMemcpyAsync, Yd.data(), init.data(), static_cast<size_t>(m) * out * sizeof(double),
-            cudaMemcpyHostToDevice, s.stream());
-    gemm_rm(s, false, false, m, out, n, 1.0, Xd.data(), beta.data(), 1.0, Yd.data());
+    affine_rows(s, n, out, X + idx(r0, 0, n), m, init, beta, Xd, Yd);
     // xᵀG_o x = ½ Σ_i a[o,i] (w_i·x)² + Σ_i b[o,i] (w_i·x)(v_i·x).
     gemm_rm(s, false, true, m, h, n, 1.0, Xd.data(), W.data(), 0.0, Z.data());
     half_square(s.stream(), static_cast<size_t>(m) * h, Z.data(), S.data());
@@ -185,11 +192,7 @@ std::vector<double> linear_predict(const LinearFit& fit, int rows, const double*
   for (int r = 0; r < rb; ++r) std::copy(fit.alpha.begin(), fit.alpha.end(), &init[idx(r, 0, out)]);
   for (int r0 = 0; r0 < rows; r0 += rb) {
     const int m = std::min(rb, rows - r0);
-    PA_CUDA(cudaMemcpyAsync, Xd.data(), X + idx(r0, 0, n), static_cast<size_t>(m) * n * sizeof(double),
-            cudaMemcpyHostToDevice, s.stream());
-    PA_CUDA(cudaMemcpyAsync, Yd.data(), init.data(), static_cast<size_t>(m) * out * sizeof(double),
-            cudaMemcpyHostToDevice, s.stream());
-    gemm_rm(s, false, false, m, out, n, 1.0, Xd.data(), beta.data(), 1.0, Yd.data());
+    affine_rows(s, n, out, X + idx(r0, 0, n), m, init, beta, Xd, Yd);
     download(s, Yd.data(), static_cast<size_t>(m) * out, &Y[idx(r0, 0, out)]);
   }
   return Y;
