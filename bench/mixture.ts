@@ -6,7 +6,7 @@
  * 20k mixture samples) of the exact fit vs the moment-matched Gaussian fit vs the N(0, I) fit.
  *
  *   node --import tsx bench/mixture.ts [--hidden 1024] [--samples 20000] [--backend native|js|cuda]
- *                                      [--maxIter 500] [--pool 1] [--ridge 0]
+ *                                      [--maxIter 500] [--pool 1] [--ridge 0] [--rcond 1e-10]
  *                                      [--dtype float64|float32]
  *
  * --pool p averages p×p pixel blocks first (p = 2: 196 inputs), a quick stand-in with the same
@@ -28,6 +28,7 @@ const backend = arg('backend', 'native') as 'native' | 'js' | 'cuda';
 const out = 10;
 const pool = Number(arg('pool', '1'));
 const ridge = Number(arg('ridge', '0'));
+const rcond = Number(arg('rcond', '1e-10'));
 const dtype = arg('dtype', 'float64') as 'float64' | 'float32';
 const side = 28 / pool;
 if (!Number.isInteger(side)) throw new Error('--pool must divide 28');
@@ -136,6 +137,7 @@ async function main() {
     tol: 1e-8,
     maxIter,
     ridge,
+    rcond,
     dtype,
     onProgress: ({ iter, residual }) => {
       log.push(`${iter}:${residual.toExponential(2)}`);

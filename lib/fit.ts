@@ -360,7 +360,7 @@ function mixtureProblem(job: Job): jsm.MixtureProblem {
 
 function wrapMixture(job: Job, data: jsq.QuadraticFitData): QuadraticApproximant {
   // dtype 'float32' (native): the solve's operator GEMMs run in float32 once the residual is below
-  // 1e-2; component fits, the right-hand side and the final residual stay float64.
+  // min(1e-2, 1e5·tol); component fits, the right-hand side and the final residual stay float64.
   return new QuadraticApproximant(data, metaOf(job), job.gammaEager);
 }
 

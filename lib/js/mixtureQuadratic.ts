@@ -47,7 +47,8 @@ export interface MixtureSolveInfo extends SolveInfo {
   restarts: number;
   /**
    * Iterations whose operator ran in float32: native with dtype 'float32', once the residual is
-   * below 1e-2 (the final residual is float64 either way). Always 0 here (JS computes in float64).
+   * below min(1e-2, 1e5·tol) (the final residual is float64 either way). Always 0 here (JS
+   * computes in float64).
    */
   float32Iterations: number;
   /** The true relative residual max_o ‖b_o − M z_o‖/‖b_o‖, recomputed at the end. */

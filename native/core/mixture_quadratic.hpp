@@ -33,7 +33,7 @@
 //     iterate minimizes its residual over the sum of all outputs' Krylov spaces. CR rather than CG
 //     because the stopping rule is a residual: measured numbers in bench/RESULTS.md and block_cr.hpp.
 //     With FitOptions::single (dtype 'float32') the operator's GEMMs run in float32 once the
-//     residual is below 1e-2; the final residual is float64.
+//     residual is below min(1e-2, 1e5·tol) (block_cr.hpp); the final residual is float64.
 //  6. unwhiten_quadratic: Γ_x = B Γ_y Bᵀ, β_x = B β_y − 2Γ_x μ̄, c_x = c_y − β_yᵀBᵀμ̄ + μ̄ᵀΓ_xμ̄: the
 //     quadratic that does not vary off the data's affine hull (the span the data reaches).
 //

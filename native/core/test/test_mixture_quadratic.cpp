@@ -112,7 +112,7 @@ TEST_CASE("mixture quadratic: the float32 operator (FitOptions::single) still me
   const Glu& net = rg.net;
   RandomMixture m = random_mixture(rng, n, 4, false);
   MixtureSolveOptions s;
-  s.tol = 1e-11;
+  s.tol = 1e-8;  // float32 from residual 1e-3 on (block_cr.hpp, single_below)
   FitOptions o64, o32;
   o32.single = true;
   MixtureQuadraticFit f64 = glu_mixture_quadratic_fit(net, dist_of(m), o64, s);
@@ -120,7 +120,7 @@ TEST_CASE("mixture quadratic: the float32 operator (FitOptions::single) still me
   CHECK(f64.info.single_iterations == 0);
   CHECK(f32.info.single_iterations > 0);
   CHECK(f32.info.converged);
-  CHECK(f32.info.residual <= 1e-11);
+  CHECK(f32.info.residual <= 1e-8);
   double scale = 0;
   for (double v : f64.G) scale = std::max(scale, std::abs(v));
   for (size_t i = 0; i < f64.G.size(); ++i) CHECK_CLOSE(f32.G[i], f64.G[i], 0, 1e-8 * scale);
