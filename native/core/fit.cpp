@@ -136,25 +136,24 @@ GluUnitCoefficients glu_unit_coefficients(int hidden, int kmax, const double* e,
 LinearTerms glu_linear_terms_from_units(const Glu& net, const UnitExpectations& u) {
   const int in = net.in, h = net.hidden, out = net.out;
   const GluUnitCoefficients g = glu_unit_coefficients(h, u.kmax, u.e.data(), u.value.m.data(), u.cross.data());
-  const std::vector<double>&eg = g.mean, &a = g.a, &bcoef = g.b;
   LinearTerms t;
   t.mean_grad.assign(static_cast<size_t>(in) * out, 0.0);
   if (!net.W2) {
-    t.mean_output = eg;
+    t.mean_output = g.mean;
     for (int i = 0; i < h; ++i)
       for (int j = 0; j < in; ++j)
-        t.mean_grad[idx(j, i, out)] = a[i] * net.W[idx(i, j, in)] + bcoef[i] * net.V[idx(i, j, in)];
+        t.mean_grad[idx(j, i, out)] = g.a[i] * net.W[idx(i, j, in)] + g.b[i] * net.V[idx(i, j, in)];
     return t;
   }
   t.mean_output.assign(out, 0.0);
-  for (int o = 0; o < out; ++o) t.mean_output[o] = dot(h, net.W2 + idx(o, 0, h), eg.data());
+  for (int o = 0; o < out; ++o) t.mean_output[o] = dot(h, net.W2 + idx(o, 0, h), g.mean.data());
   // E ∇f = Wᵀ diag(a) W2ᵀ + Vᵀ diag(b) W2ᵀ
   std::vector<double> T(static_cast<size_t>(h) * out);
   for (int i = 0; i < h; ++i)
-    for (int o = 0; o < out; ++o) T[idx(i, o, out)] = a[i] * net.W2[idx(o, i, h)];
+    for (int o = 0; o < out; ++o) T[idx(i, o, out)] = g.a[i] * net.W2[idx(o, i, h)];
   gemm(true, false, in, out, h, 1.0, net.W, T.data(), 0.0, t.mean_grad.data());
   for (int i = 0; i < h; ++i)
-    for (int o = 0; o < out; ++o) T[idx(i, o, out)] = bcoef[i] * net.W2[idx(o, i, h)];
+    for (int o = 0; o < out; ++o) T[idx(i, o, out)] = g.b[i] * net.W2[idx(o, i, h)];
   gemm(true, false, in, out, h, 1.0, net.V, T.data(), 1.0, t.mean_grad.data());
   return t;
 }
